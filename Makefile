@@ -1,0 +1,70 @@
+# vaebook: one command builds the book, one runs the tests; each does its own set-up.
+#   make book   -> _build/html (every notebook executed once, warnings are errors)
+#   make test   -> lint, package tests, notebooks (papermill + nbval), book build, browser tests
+#   make bench  -> performance tables under _build/bench/
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MATHJAX := _static/mathjax/tex-chtml.js
+# Quiet TensorFlow's start-up messages in every process we launch.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONWARNINGS := ignore::DeprecationWarning
+export MPLBACKEND := Agg
+
+.PHONY: help setup executed book test lint test-package test-notebooks test-browser bench clean
+
+help:
+	@echo "make book   build the HTML book into _build/html"
+	@echo "make test   run every check CI runs"
+	@echo "make bench  run the performance benchmark (slow)"
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(MATHJAX):
+	# MathJax served from the book itself, so pages render math offline.
+	mkdir -p .cache/npm _static/mathjax
+	npm install --silent --no-audit --no-fund --prefix .cache/npm mathjax@3
+	cp -r .cache/npm/node_modules/mathjax/es5/. _static/mathjax/
+
+setup: $(STAMP) $(MATHJAX)
+
+# Execute every notebook in _toc.yml once with papermill; re-runs only those whose
+# source (or the package) changed since the last run.
+executed: setup
+	$(BIN)/python tools/execute_notebooks.py
+
+book: setup executed
+	$(BIN)/python tools/build_book.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check vaebook tests tools benchmarks chapters
+
+test-package: $(STAMP)
+	$(BIN)/python -m pytest -q tests --ignore=tests/test_browser.py
+
+# nbval re-executes the papermill outputs and compares the cells marked
+# NBVAL_CHECK_OUTPUT: seeded results must come out the same twice.
+test-notebooks: book
+	$(BIN)/python -m pytest -q --nbval-lax -p no:randomly $$(find _build/executed -name '*.ipynb' | sort)
+
+test-browser: book
+	$(BIN)/python tools/ensure_chromium.py
+	$(BIN)/python -m pytest -q tests/test_browser.py
+
+test: lint test-package test-notebooks test-browser
+
+bench: setup
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf _build
