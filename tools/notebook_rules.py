@@ -1,0 +1,138 @@
+"""Rules every chapter notebook follows, shared by the tests and the build tools.
+
+Kept in one place so that the install cell, the framework pairing and the list of
+notebooks are defined once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+FRAMEWORK_TAGS = ("pytorch", "tensorflow")
+MARKERS = {"pytorch": "# PyTorch", "tensorflow": "# TensorFlow"}
+# Import lines that give a cell away as framework code.
+_FRAMEWORK_WORDS = {
+    "pytorch": re.compile(r"\b(import torch|from torch|vaebook import torch|vbt\.|torch\.|nn\.)"),
+    "tensorflow": re.compile(
+        r"\b(import tensorflow|from tensorflow|vaebook import tensorflow|vbtf\.|tf\.|keras\.)"
+    ),
+}
+
+
+def config() -> dict:
+    """The book's ``_config.yml``."""
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def repository() -> tuple[str, str]:
+    """(repository URL, branch) from ``_config.yml``: the one place they are set."""
+    repo = config()["repository"]
+    return repo["url"].rstrip("/"), repo.get("branch", "main")
+
+
+def install_cell() -> str:
+    """The first code cell of every notebook: install vaebook when it is missing."""
+    url, branch = repository()
+    return (
+        "# Colab and fresh environments: install the book's helper package if it is\n"
+        "# missing. It brings no torch, tensorflow or numpy pins: Colab's own stay.\n"
+        "try:\n"
+        "    import vaebook\n"
+        "except ImportError:\n"
+        f'    %pip install -q "vaebook @ git+{url}@{branch}"'
+    )
+
+
+def toc_files() -> list[str]:
+    """Every file listed in ``_toc.yml`` (without suffix), in reading order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def toc_notebooks() -> list[Path]:
+    """The notebooks listed in ``_toc.yml`` that exist, in reading order."""
+    paths = [ROOT / f"{f}.ipynb" for f in toc_files()]
+    return [p for p in paths if p.exists()]
+
+
+def tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def framework_of(cell) -> str | None:
+    """'pytorch', 'tensorflow' or None, from the cell's tags."""
+    found = [t for t in FRAMEWORK_TAGS if t in tags(cell)]
+    if len(found) > 1:
+        return "both"
+    return found[0] if found else None
+
+
+def uses(cell) -> set[str]:
+    """Frameworks the source of a code cell visibly uses."""
+    src = "\n".join(
+        line for line in cell.source.splitlines() if not line.lstrip().startswith("#")
+    )
+    return {fw for fw, pattern in _FRAMEWORK_WORDS.items() if pattern.search(src)}
+
+
+def framework_problems(nb) -> list[str]:
+    """Everything wrong with a notebook's framework cells, as messages (empty: fine).
+
+    Rules: tagged cells come in adjacent (pytorch, tensorflow) pairs; a tagged cell
+    starts with its marker comment and uses only its own framework; an untagged code
+    cell uses neither.
+    """
+    problems = []
+    cells = nb.cells
+    i = 0
+    while i < len(cells):
+        cell = cells[i]
+        fw = framework_of(cell)
+        where = f"cell {i}"
+        if fw == "both":
+            problems.append(f"{where}: tagged both pytorch and tensorflow")
+        elif fw == "pytorch":
+            nxt = cells[i + 1] if i + 1 < len(cells) else None
+            if nxt is None or framework_of(nxt) != "tensorflow":
+                problems.append(f"{where}: pytorch cell without a tensorflow partner right after it")
+            else:
+                i += 1
+        elif fw == "tensorflow":
+            problems.append(f"{where}: tensorflow cell without a pytorch partner right before it")
+        i += 1
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code":
+            if framework_of(cell):
+                problems.append(f"cell {i}: a markdown cell carries a framework tag")
+            continue
+        fw = framework_of(cell)
+        used = uses(cell)
+        if fw in FRAMEWORK_TAGS:
+            if not cell.source.lstrip().startswith(MARKERS[fw]):
+                problems.append(f"cell {i}: {fw} cell must start with {MARKERS[fw]!r}")
+            other = set(FRAMEWORK_TAGS) - {fw}
+            if used & other:
+                problems.append(f"cell {i}: {fw} cell also uses {sorted(used & other)}")
+        elif fw is None and used and "skip-framework-check" not in tags(cell):
+            problems.append(f"cell {i}: untagged cell uses {sorted(used)}; tag it and pair it")
+    return problems
+
+
+def read(path: Path):
+    return nbformat.read(path, as_version=4)
