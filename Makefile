@@ -13,8 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 MATHJAX := _static/mathjax/tex-chtml.js
 # Quiet TensorFlow's start-up messages in every process we launch.
 export TF_CPP_MIN_LOG_LEVEL := 3
-export PYTHONWARNINGS := ignore::DeprecationWarning
-export MPLBACKEND := Agg
+# Notebooks keep matplotlib's inline backend; tests pick Agg in tests/conftest.py.
 
 .PHONY: help setup executed book test lint test-package test-notebooks test-browser bench clean
 
