@@ -1,0 +1,172 @@
+"""Models, training and evaluation in both frameworks, and the two held to each other."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import torch
+
+import vaebook
+from vaebook import tensorflow as vbtf
+from vaebook import torch as vbt
+
+FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
+
+
+def np_(t):
+    return vbt.to_numpy(t) if torch.is_tensor(t) else vbtf.to_numpy(t)
+
+
+def _blobs(n=400, seed=0):
+    """Binary 6x6 images of two kinds (left or right half lit), with 5% pixel noise."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, 6, 6), np.float32)
+    kind = rng.integers(0, 2, n)
+    x[kind == 0, :, :3] = 1.0
+    x[kind == 1, :, 3:] = 1.0
+    flip = rng.random(x.shape) < 0.05
+    return np.where(flip, 1.0 - x, x).astype(np.float32)
+
+
+# ------------------------------------------------------------------ API
+def test_import_vaebook_imports_no_framework():
+    code = "import sys, vaebook, vaebook.data, vaebook.plotting, vaebook.exercises;" \
+           "print('torch' in sys.modules, 'tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_both_frameworks_expose_the_same_names():
+    for name in vaebook.PUBLIC_API:
+        assert hasattr(vbt, name) and hasattr(vbtf, name), name
+    assert sorted(vbt.__all__) == sorted(vbtf.__all__)
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+@pytest.mark.parametrize("input_dim,x_shape", [((6, 6), (5, 6, 6)), (36, (5, 36)), ((6, 6), (5, 36))])
+def test_shapes(fw, input_dim, x_shape):
+    vb = FRAMEWORKS[fw]
+    x = vb.to_tensor(np.random.default_rng(0).random(x_shape))
+    vae = vb.VAE(input_dim, 3, hidden_dims=(16,))
+    mu, logvar = vae.encode(x)
+    assert tuple(mu.shape) == (5, 3) and tuple(logvar.shape) == (5, 3)
+    out_shape = (5, *((input_dim,) if isinstance(input_dim, int) else input_dim))
+    assert tuple(vae.decode(mu).shape) == out_shape
+    assert tuple(vae.elbo(x).shape) == (5,)
+    assert tuple(vae.sample(4).shape) == (4, *out_shape[1:])
+    ae = vb.Autoencoder(input_dim, 2, hidden_dims=())
+    assert tuple(ae.encode(x).shape) == (5, 2)
+    assert tuple(ae.reconstruct(x).shape) == out_shape
+    terms = vae.loss_terms(x)
+    assert set(terms) == {"loss", "reconstruction", "kl"}
+    assert all(tuple(v.shape) == (5,) for v in terms.values())
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_model_argument_errors(fw):
+    vb = FRAMEWORKS[fw]
+    with pytest.raises(ValueError, match="`latent_dim`.*positive integer.*0"):
+        vb.VAE(36, 0)
+    with pytest.raises(ValueError, match="`likelihood`.*'poisson'"):
+        vb.VAE(36, 2, likelihood="poisson")
+    with pytest.raises(ValueError, match="`input_dim`"):
+        vb.Autoencoder("28x28", 2)
+    vae = vb.VAE((6, 6), 2, hidden_dims=(8,))
+    with pytest.raises(ValueError, match=r"`x`.*\(batch, 36\).*\(3, 7, 7\)"):
+        vae.encode(vb.to_tensor(np.zeros((3, 7, 7))))
+    with pytest.raises(ValueError, match="fit: argument `epochs`"):
+        vb.fit(vae, np.zeros((4, 6, 6), np.float32), epochs=0)
+    with pytest.raises(ValueError, match="fit: argument `x_train`.*finite"):
+        vb.fit(vae, np.full((4, 6, 6), np.nan, np.float32), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="iwae_bound: argument `k`"):
+        vb.iwae_bound(vae, np.zeros((2, 36), np.float32), k=0)
+
+
+# ------------------------------------------------------------------ torch vs tensorflow
+def _copy_torch_to_tf(pt_model, tf_model):
+    """Copy each torch Linear (weight (out, in)) into the matching Keras Dense (kernel (in, out))."""
+    pt_linear = [m for m in pt_model.modules() if isinstance(m, torch.nn.Linear)]
+    tf_dense = [layer for net in (tf_model.encoder, tf_model.decoder) for layer in net.layers]
+    assert len(pt_linear) == len(tf_dense)
+    for lin, dense in zip(pt_linear, tf_dense, strict=True):
+        dense.set_weights([lin.weight.detach().numpy().T, lin.bias.detach().numpy()])
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_same_weights_give_the_same_vae_in_both_frameworks(likelihood):
+    vbt.set_seed(0)
+    pt = vbt.VAE((6, 6), 3, hidden_dims=(16, 8), likelihood=likelihood)
+    tfm = vbtf.VAE((6, 6), 3, hidden_dims=(16, 8), likelihood=likelihood)
+    _copy_torch_to_tf(pt, tfm)
+    x = _blobs(20)
+    mu_pt, lv_pt = (np_(t) for t in pt.encode(torch.tensor(x)))
+    mu_tf, lv_tf = (np_(t) for t in tfm.encode(tf.constant(x)))
+    np.testing.assert_allclose(mu_pt, mu_tf, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(lv_pt, lv_tf, rtol=1e-4, atol=1e-5)
+    z = np.random.default_rng(1).normal(size=(20, 3)).astype(np.float32)
+    lp_pt = np_(pt.log_px_given_z(torch.tensor(x), torch.tensor(z)))
+    lp_tf = np_(tfm.log_px_given_z(tf.constant(x), tf.constant(z)))
+    np.testing.assert_allclose(lp_pt, lp_tf, rtol=1e-4, atol=1e-3)
+
+
+# ------------------------------------------------------------------ training
+@pytest.mark.slow
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_fit_lowers_the_loss_and_is_repeatable(fw):
+    vb = FRAMEWORKS[fw]
+    x = _blobs(300)
+    runs = []
+    for _ in range(2):
+        vb.set_seed(3)
+        model = vb.VAE((6, 6), 2, hidden_dims=(32,))
+        runs.append(vb.fit(model, x, epochs=6, batch_size=64, lr=3e-3, seed=3, x_valid=x[:50],
+                           progress=False))
+    hist = runs[0]
+    assert set(hist) >= {"loss", "reconstruction", "kl", "valid_loss"}
+    assert all(len(v) == 6 for v in hist.values())
+    assert hist["loss"][-1] < 0.8 * hist["loss"][0]
+    np.testing.assert_allclose(runs[0]["loss"], runs[1]["loss"], rtol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_fit_accepts_a_custom_loss(fw):
+    vb = FRAMEWORKS[fw]
+    model = vb.Autoencoder((6, 6), 2, hidden_dims=(16,), likelihood="gaussian")
+    mod = torch if fw == "torch" else tf
+
+    def mse(m, xb):
+        err = m(xb) - xb
+        return {"loss": mod.reshape(err * err, (err.shape[0], -1)).sum(1) if fw == "torch"
+                else tf.reduce_sum(tf.reshape(err * err, (tf.shape(err)[0], -1)), 1)}
+
+    hist = vb.fit(model, _blobs(200), epochs=4, loss_fn=mse, progress=False, lr=3e-3)
+    assert hist["loss"][-1] < hist["loss"][0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_iwae_bound_is_above_the_elbo_and_grows_with_k(fw):
+    vb = FRAMEWORKS[fw]
+    x = _blobs(300)
+    vb.set_seed(0)
+    model = vb.VAE((6, 6), 2, hidden_dims=(32,))
+    vb.fit(model, x, epochs=8, batch_size=64, lr=3e-3, progress=False)
+    xt = vb.to_tensor(_blobs(100, seed=1))
+    elbo = np.mean([np_(model.elbo(xt)).mean() for _ in range(20)])
+    bounds = {k: np_(vb.iwae_bound(model, xt, k=k)).mean() for k in (1, 10, 200)}
+    assert abs(bounds[1] - elbo) < 0.5  # k=1 is the ELBO (MC KL instead of closed form)
+    assert bounds[10] > elbo and bounds[200] > bounds[10]
+    # Chunking changes the memory, not the estimate (up to Monte Carlo noise).
+    chunked = np_(vb.iwae_bound(model, xt, k=200, chunk_size=7)).mean()
+    assert abs(chunked - bounds[200]) < 0.2
+
+
+def test_device_is_usable():
+    assert torch.zeros(1, device=vbt.device()).device.type in ("cpu", "cuda")
+    with tf.device(vbtf.device()):
+        assert tf.zeros(1).shape == (1,)
