@@ -15,7 +15,7 @@ MATHJAX := _static/mathjax/tex-chtml.js
 export TF_CPP_MIN_LOG_LEVEL := 3
 # Notebooks keep matplotlib's inline backend; tests pick Agg in tests/conftest.py.
 
-.PHONY: help setup executed book test lint test-package test-notebooks test-browser bench clean
+.PHONY: help setup executed book test lint test-package test-bench-smoke test-notebooks test-browser bench clean
 
 help:
 	@echo "make book   build the HTML book into _build/html"
@@ -60,7 +60,11 @@ test-browser: book
 	$(BIN)/python tools/ensure_chromium.py
 	$(BIN)/python -m pytest -q tests/test_browser.py
 
-test: lint test-package test-notebooks test-browser
+# A tiny run of the benchmark (one pair, one seed, one epoch) so it cannot rot.
+test-bench-smoke: $(STAMP)
+	$(BIN)/python -m benchmarks.run --smoke
+
+test: lint test-package test-bench-smoke test-notebooks test-browser
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

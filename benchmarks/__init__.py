@@ -1,0 +1,1 @@
+"""`make bench`: the cost of vaebook's helpers, measured (see README, Performance)."""
