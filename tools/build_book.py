@@ -170,34 +170,38 @@ def _version(*names: str) -> str | None:
     return None
 
 
+def _seconds(value: float | None, digits: int = 1) -> str:
+    """A duration for the table; a no-break space keeps the unit on the number's line."""
+    return "—" if value is None else f"{value:.{digits}f}\u00a0s"
+
+
 def execution_report(notebooks: list[str]) -> str:
     """The execution report page: run time vs budget per notebook, and the total."""
     timings = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
     rows = []
     total = total_budget = 0.0
-    over = []
+    over, finished_at = [], []
     for entry in notebooks:
         seconds, finished = _duration(entry, timings)
         budget = BUDGETS.get(Path(entry).name)
         total += seconds or 0.0
         total_budget += budget or 0.0
+        if finished:
+            finished_at.append(finished)
         if seconds is None:
             verdict = "not recorded"
         elif budget is None:
             verdict = "no budget set"
         elif seconds <= budget:
-            verdict = "✓ within"
+            verdict = "✓"
         else:
-            verdict = f"✗ over by {seconds - budget:.0f} s"
+            verdict = f"✗ {seconds - budget:.0f}\u00a0s over"
             over.append(entry)
         name = Path(entry).name
-        rows.append(
-            f"| [{_title(entry)}]({name}.ipynb) | `{name}.ipynb` | "
-            f"{'—' if seconds is None else f'{seconds:.1f} s'} | "
-            f"{'—' if budget is None else f'{budget} s'} | {verdict} | {finished or '—'} |"
-        )
-    rows.append(f"| **Total** | | **{total:.1f} s** | **{total_budget:.0f} s** | "
-                f"{'✓ within' if total <= total_budget else '✗ over'} | |")
+        rows.append(f"| [{_title(entry)}]({name}.ipynb) | {_seconds(seconds)} | "
+                    f"{_seconds(budget, 0)} | {verdict} |")
+    rows.append(f"| **Total** | **{_seconds(total)}** | **{total_budget:.0f}\u00a0s** | "
+                f"{'✓' if total <= total_budget else '✗ over'} |")
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     software = ", ".join(v for v in (
         f"Python {platform.python_version()}",
@@ -206,6 +210,8 @@ def execution_report(notebooks: list[str]) -> str:
     ) if v)
     summary = ("Every chapter ran within its budget." if not over else
                f"Over budget: {', '.join(Path(e).name for e in over)}.")
+    when = (f"The notebooks were executed between {min(finished_at)} and {max(finished_at)} "
+            "(local time); the" if finished_at else "The")
     return f"""# Execution report
 
 Every chapter is a notebook, executed from top to bottom with
@@ -214,12 +220,12 @@ default values of its `parameters` cell (offline data, short runs). The table li
 each notebook's wall-clock run time (kernel start-up included) against the time it is
 allowed, so that a chapter that grows too slow for a laptop is noticed. {summary}
 
-| Chapter | Notebook | Run time | Budget | | Executed at |
-|:--|:--|--:|--:|:--|:--|
+| Chapter | Run time | Budget | |
+|:--|--:|--:|:-:|
 {chr(10).join(rows)}
 
-Book built on {now}, on {os.cpu_count()} CPU cores ({platform.system()} {platform.machine()});
-{software}.
+{when} book was built on {now}, on {os.cpu_count()} CPU cores
+({platform.system()} {platform.machine()}), with {software}.
 """
 
 
