@@ -184,7 +184,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.smoke:
-        cfg = dict(n_train=512, n_test=64, epochs=1, pairs=1, seeds=[0], k=20, ks=[5, 20], iwae_n=64)
+        cfg = dict(n_train=256, n_test=32, epochs=1, pairs=1, seeds=[0], k=10, ks=[10], iwae_n=32)
     else:
         cfg = dict(n_train=6000, n_test=500, epochs=5, pairs=3, seeds=[0, 1, 2], k=500,
                    ks=[10, 100, 1000], iwae_n=500)
