@@ -38,6 +38,10 @@ __all__ = [
     "device",
     "to_tensor",
     "to_numpy",
+    "GAN",
+    "discriminator_loss",
+    "generator_loss",
+    "fit_gan",
 ]
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -448,3 +452,6 @@ def fit(
             history.setdefault(key, []).append(val)
         bar.set_postfix(loss=f"{epoch['loss']:.2f}")
     return history
+
+
+from ._gan_tensorflow import GAN, discriminator_loss, fit_gan, generator_loss  # noqa: E402,F401

@@ -39,6 +39,10 @@ __all__ = [
     "device",
     "to_tensor",
     "to_numpy",
+    "GAN",
+    "discriminator_loss",
+    "generator_loss",
+    "fit_gan",
 ]
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -499,3 +503,6 @@ def fit(
         bar.set_postfix(loss=f"{epoch['loss']:.2f}")
     model.eval()
     return history
+
+
+from ._gan_torch import GAN, discriminator_loss, fit_gan, generator_loss  # noqa: E402,F401
