@@ -178,3 +178,15 @@ def test_bad_input_gives_clear_errors(fw):
         vb.fit_gan(vb.VAE((4, 4), 2, hidden_dims=(8,)), x, epochs=1, progress=False)
     with pytest.raises(ValueError, match="`n`"):
         gan.generate(0)
+
+
+def test_tensorflow_losses_work_inside_tf_function():
+    @tf.function
+    def mean_losses(real, fake):
+        return (tf.reduce_mean(vbtf.discriminator_loss(real, fake)),
+                tf.reduce_mean(vbtf.generator_loss(fake)))
+
+    real, fake = (a.astype(np.float32) for a in LOGIT_CASES["ordinary"])
+    d, g = (float(t) for t in mean_losses(tf.constant(real), tf.constant(fake)))
+    assert d == pytest.approx(_d_ref(real, fake).mean(), rel=1e-5)
+    assert g == pytest.approx(_g_ref(fake, True).mean(), rel=1e-5)

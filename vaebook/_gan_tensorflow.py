@@ -119,7 +119,8 @@ def _logits(func: str, name: str, value) -> tf.Tensor:
             f"{func}: argument `{name}` must be discriminator logits of shape (batch,); "
             f"got shape {tuple(t.shape)}."
         )
-    if t.shape[0]:
+    # The finiteness check reads values back, so it runs eagerly only (not while tracing).
+    if tf.executing_eagerly() and t.shape[0]:
         check.finite_range(func, name, float(tf.reduce_min(t)), float(tf.reduce_max(t)))
     return t
 
