@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
+import nbformat
 import papermill as pm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,6 +31,20 @@ TIMINGS = OUT / "timings.json"
 def newest_dependency() -> float:
     """Latest modification time of the package sources a notebook imports."""
     return max(p.stat().st_mtime for p in (ROOT / "vaebook").rglob("*.py"))
+
+
+def settle_carriage_returns(path: Path) -> None:
+    """Keep only what a terminal would show of each stream line (progress bars redraw with \\r)."""
+    nb = nbformat.read(path, as_version=4)
+    changed = False
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and "\r" in out.get("text", ""):
+                lines = out["text"].split("\n")
+                out["text"] = "\n".join(line.rstrip("\r").split("\r")[-1] for line in lines)
+                changed = True
+    if changed:
+        nbformat.write(nb, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             params[name] = value
 
     OUT.mkdir(parents=True, exist_ok=True)
+    # Training loops draw text progress bars (a widget would be saved as a frozen "0%").
+    os.environ["VAEBOOK_PROGRESS"] = "text"
     timings = json.loads(TIMINGS.read_text()) if TIMINGS.exists() else {}
     dep_time = newest_dependency()
     failed = []
@@ -74,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED      {rel}: {str(err).strip().splitlines()[-1][:300]}", flush=True)
             continue
         seconds = time.perf_counter() - start
+        settle_carriage_returns(dst)
         timings[str(rel)] = {"seconds": round(seconds, 1), "finished": time.strftime("%Y-%m-%d %H:%M:%S")}
         TIMINGS.write_text(json.dumps(timings, indent=2, sort_keys=True))
         print(f"done        {rel} in {seconds:.1f} s", flush=True)

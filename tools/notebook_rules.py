@@ -42,7 +42,7 @@ def install_cell() -> str:
         "# Colab and fresh environments: install the book's helper package if it is\n"
         "# missing. It brings no torch, tensorflow or numpy pins: Colab's own stay.\n"
         "try:\n"
-        "    import vaebook\n"
+        "    import vaebook  # noqa: F401\n"
         "except ImportError:\n"
         f'    %pip install -q "vaebook @ git+{url}@{branch}"'
     )

@@ -16,9 +16,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from tqdm.auto import tqdm  # noqa: E402
 
 from . import _validate as check  # noqa: E402
+from ._progress import progress_bar  # noqa: E402
 
 keras = tf.keras
 
@@ -245,7 +245,7 @@ def fit_gan(
 
     keys = ("d_loss", "g_loss", "d_real", "d_fake")
     history: dict[str, list[float]] = {k: [] for k in keys}
-    bar = tqdm(range(epochs), desc="GAN (tensorflow)", disable=not progress)
+    bar = progress_bar(range(epochs), desc="GAN (tensorflow)", disable=not progress)
     for epoch_index in bar:
         perm = tf.constant(rng.permutation(n).astype(np.int32))
         totals = tf.zeros(4)

@@ -19,9 +19,9 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from . import _validate as check
+from ._progress import progress_bar
 
 __all__ = ["GAN", "discriminator_loss", "generator_loss", "fit_gan"]
 
@@ -244,7 +244,7 @@ def fit_gan(
     n = x.shape[0]
     keys = ("d_loss", "g_loss", "d_real", "d_fake")
     history: dict[str, list[float]] = {k: [] for k in keys}
-    bar = tqdm(range(epochs), desc="GAN (torch)", disable=not progress)
+    bar = progress_bar(range(epochs), desc="GAN (torch)", disable=not progress)
     gan.train()
     for epoch_index in bar:
         perm = torch.randperm(n, generator=gen).to(dev)

@@ -18,9 +18,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from tqdm.auto import tqdm  # noqa: E402
 
 from . import _validate as check  # noqa: E402
+from ._progress import progress_bar  # noqa: E402
 
 tf.get_logger().setLevel(logging.ERROR)
 keras = tf.keras
@@ -432,7 +432,7 @@ def fit(
         return {key: tf.reduce_mean(val) for key, val in terms_of(model, xb).items()}
 
     history: dict[str, list[float]] = {}
-    bar = tqdm(range(epochs), desc=f"{type(model).__name__} (tensorflow)", disable=not progress)
+    bar = progress_bar(range(epochs), desc=f"{type(model).__name__} (tensorflow)", disable=not progress)
     for _ in bar:
         perm = tf.constant(rng.permutation(n).astype(np.int32))
         totals: dict[str, tf.Tensor] = {}

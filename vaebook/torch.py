@@ -22,9 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from . import _validate as check
+from ._progress import progress_bar
 
 __all__ = [
     "gaussian_kl",
@@ -473,7 +473,7 @@ def fit(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     n = x.shape[0]
     history: dict[str, list[float]] = {}
-    bar = tqdm(range(epochs), desc=f"{type(model).__name__} (torch)", disable=not progress)
+    bar = progress_bar(range(epochs), desc=f"{type(model).__name__} (torch)", disable=not progress)
     for _ in bar:
         model.train()
         perm = torch.randperm(n, generator=gen).to(dev)
