@@ -6,7 +6,8 @@
 1. stages the book's sources into ``_build/staged``: ``_toc.yml``, the pages and
    assets, ``_static/`` and the bibliography, with every notebook listed in
    ``_toc.yml`` replaced by its *executed* copy (same relative path, so the Colab
-   buttons still point at ``chapters/<name>.ipynb`` in the repository);
+   buttons still point at ``chapters/<name>.ipynb`` in the repository), its printed
+   output joined the way Jupyter shows it (one box, not one per message);
 2. writes the staged ``_config.yml`` with ``execute.execute_notebooks: "off"``
    (nothing runs twice) and the staged ``chapters/execution_report.md``: each
    notebook's run time against its budget, and the total;
@@ -119,11 +120,13 @@ def stage() -> list[str]:
     cfg = config()
     extra_files = ["_toc.yml", *cfg.get("bibtex_bibfiles", [])]
     for name in [*extra_files, *(str(_source_of(e).relative_to(ROOT)) for e in toc_files())]:
-        src = ROOT / name
-        if src.suffix == ".ipynb":
-            src = EXECUTED / name
         (STAGED / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src, STAGED / name)
+        if name.endswith(".ipynb"):
+            nb = nbformat.read(EXECUTED / name, as_version=4)
+            merge_streams(nb)
+            nbformat.write(nb, STAGED / name)
+        else:
+            shutil.copy2(ROOT / name, STAGED / name)
 
     cfg.setdefault("execute", {})["execute_notebooks"] = "off"
     # Local Sphinx extensions stay where they are (paths are relative to _config.yml).
@@ -137,6 +140,36 @@ def stage() -> list[str]:
     )
     (STAGED / REPORT).write_text(execution_report(notebooks))
     return notebooks
+
+
+def _settle(text: str) -> str:
+    """What a terminal shows of ``text``: each line's last carriage-return redraw."""
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def merge_streams(nb) -> None:
+    """Show each cell's printed text the way Jupyter does.
+
+    The kernel sends what a loop prints (or a progress bar redraws) in many messages,
+    and the executed notebook keeps each as its own output: the book would draw a box
+    per message. Adjacent outputs of the same stream are joined, and a line redrawn
+    with carriage returns keeps only its last state. (Unlike myst-nb's
+    ``nb_merge_streams``, text printed after a figure stays after it.)
+    """
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (out.get("output_type") == "stream" and last is not None
+                    and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
+                last["text"] += out["text"]
+            else:
+                merged.append(out)
+        for out in merged:
+            if out.get("output_type") == "stream" and "\r" in out["text"]:
+                out["text"] = _settle(out["text"])
+        if "outputs" in cell:
+            cell["outputs"] = merged
 
 
 def _duration(entry: str, timings: dict) -> tuple[float | None, str | None]:
