@@ -113,7 +113,8 @@ def test_parameters_cell(nb):
 
 
 def test_framework_cells_are_paired(nb):
-    assert framework_problems(nb) == []
+    problems = framework_problems(nb)
+    assert not problems, "framework cells break the rules (CONTRIBUTING.md):\n" + "\n".join(problems)
 
 
 def test_ends_with_exercises(nb):
@@ -187,6 +188,14 @@ def test_untagged_cell_using_torch_is_reported():
 def test_framework_cell_without_its_marker_is_reported():
     problems = framework_problems(_notebook(_pt("x_pt = vbt.gaussian_kl(mu, logvar)"), _tf()))
     assert any("cell 2" in p and "# PyTorch" in p for p in problems), problems
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "tools/notebook_rules.py's PyTorch pattern matches the `nn.` of `tf.nn.`; "
+    "fix: `(?<![\\w.])nn\\.` in _FRAMEWORK_WORDS['pytorch'], then drop this mark"))
+def test_tensorflow_cell_using_tf_nn_is_fine():
+    tf_nn = _tf("# TensorFlow\nloss_tf = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=l)")
+    assert framework_problems(_notebook(_pt(), tf_nn)) == []
 
 
 def test_round_trip_through_nbformat_keeps_the_verdict(tmp_path):
