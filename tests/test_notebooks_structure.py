@@ -190,9 +190,6 @@ def test_framework_cell_without_its_marker_is_reported():
     assert any("cell 2" in p and "# PyTorch" in p for p in problems), problems
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tools/notebook_rules.py's PyTorch pattern matches the `nn.` of `tf.nn.`; "
-    "fix: `(?<![\\w.])nn\\.` in _FRAMEWORK_WORDS['pytorch'], then drop this mark"))
 def test_tensorflow_cell_using_tf_nn_is_fine():
     tf_nn = _tf("# TensorFlow\nloss_tf = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=l)")
     assert framework_problems(_notebook(_pt(), tf_nn)) == []

@@ -17,7 +17,7 @@ FRAMEWORK_TAGS = ("pytorch", "tensorflow")
 MARKERS = {"pytorch": "# PyTorch", "tensorflow": "# TensorFlow"}
 # Import lines that give a cell away as framework code.
 _FRAMEWORK_WORDS = {
-    "pytorch": re.compile(r"\b(import torch|from torch|vaebook import torch|vbt\.|torch\.|nn\.)"),
+    "pytorch": re.compile(r"\b(import torch|from torch|vaebook import torch|vbt\.|torch\.|(?<![\w.])nn\.)"),
     "tensorflow": re.compile(
         r"\b(import tensorflow|from tensorflow|vaebook import tensorflow|vbtf\.|tf\.|keras\.)"
     ),
