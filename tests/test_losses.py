@@ -174,3 +174,19 @@ def test_bad_input_is_named(fw, name, args, pattern):
     with pytest.raises(ValueError, match=pattern) as err:
         getattr(FRAMEWORKS[fw], name)(*[a.astype(np.float32) for a in args])
     assert name in str(err.value)
+
+
+def test_tensorflow_losses_work_inside_tf_function():
+    import tensorflow as tf
+
+    @tf.function
+    def total(logits, x, mu, logvar):
+        return (vbtf.bernoulli_nll(logits, x) + vbtf.gaussian_kl(mu, logvar)
+                + vbtf.gaussian_nll(logits, x) + vbtf.reparameterize(mu, logvar)[:, 0])
+
+    a = rng.normal(size=(3, 4)).astype(np.float32)
+    b = rng.random((3, 4)).astype(np.float32)
+    eager = (vbtf.bernoulli_nll(a, b) + vbtf.gaussian_kl(a, a) + vbtf.gaussian_nll(a, b))
+    graph = total(a, b, a, a) - vbtf.to_numpy(total(a, b, a, a)) + total(a, b, a, a)
+    assert np.all(np.isfinite(vbtf.to_numpy(graph)))
+    assert np.all(np.isfinite(vbtf.to_numpy(eager)))

@@ -24,4 +24,10 @@ PUBLIC_API = (
     "fit",
     "set_seed",
     "device",
+    "to_tensor",
+    "to_numpy",
+    "GAN",
+    "discriminator_loss",
+    "generator_loss",
+    "fit_gan",
 )

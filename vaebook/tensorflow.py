@@ -130,7 +130,8 @@ def bernoulli_nll(logits, x) -> tf.Tensor:
     x = _as_tensor(x, like=logits)
     check.batched("bernoulli_nll", "logits", logits.shape)
     check.same_shape("bernoulli_nll", "x", x.shape, "logits", logits.shape)
-    check.unit_interval("bernoulli_nll", "x", *_minmax(x))
+    if tf.executing_eagerly():  # values cannot be read back while tracing a tf.function
+        check.unit_interval("bernoulli_nll", "x", *_minmax(x))
     return _bernoulli_nll(logits, x)
 
 
