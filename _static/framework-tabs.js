@@ -7,6 +7,10 @@
  * which is stored in localStorage so it holds across pages, reloads and other open
  * tabs of the book. Without JavaScript nothing is hidden: both cells show, one after
  * the other. `?framework=tensorflow` in a URL selects (and remembers) a framework.
+ *
+ * sphinx-design tab-sets in the prose (hints, solutions: `:sync: pytorch` /
+ * `:sync: tensorflow`) follow the same choice, and choosing a framework there
+ * switches the cell blocks too.
  */
 (function () {
   "use strict";
@@ -45,6 +49,38 @@
 
   var blocks = [];
   var counter = 0;
+  var SD_STORAGE_PREFIX = "sphinx-design-tab-id-";
+  var ALIASES = { pytorch: "pytorch", torch: "pytorch", pt: "pytorch",
+                  tensorflow: "tensorflow", tf: "tensorflow", keras: "tensorflow" };
+
+  // The framework a sphinx-design tab label stands for (by its sync id, else its text).
+  function sdFramework(label) {
+    if (!label || !label.classList || !label.classList.contains("sd-tab-label")) { return null; }
+    var id = (label.getAttribute("data-sync-id") || "").toLowerCase();
+    var text = (label.textContent || "").trim().toLowerCase();
+    return ALIASES[id] || ALIASES[text] || null;
+  }
+
+  function sdInput(label) {
+    var forId = label.getAttribute("for");
+    var el = forId ? document.getElementById(forId) : label.previousElementSibling;
+    return el && el.tagName === "INPUT" ? el : null;
+  }
+
+  function syncDesignTabs(framework) {
+    var labels = document.querySelectorAll(".sd-tab-label");
+    Array.prototype.forEach.call(labels, function (label) {
+      if (sdFramework(label) !== framework) { return; }
+      var input = sdInput(label);
+      // Setting `checked` fires no `change` event: no loop with sphinx-design's own sync.
+      if (input && !input.checked) { input.checked = true; }
+      var group = label.getAttribute("data-sync-group");
+      var id = label.getAttribute("data-sync-id");
+      if (group && id) {
+        try { window.localStorage.setItem(SD_STORAGE_PREFIX + group, id); } catch (e) { /* ignore */ }
+      }
+    });
+  }
 
   function select(framework, options) {
     framework = valid(framework);
@@ -55,6 +91,7 @@
     current = framework;
     root.setAttribute("data-vaebook-framework", framework);
     blocks.forEach(function (block) { block.show(framework); });
+    syncDesignTabs(framework);
     if (options.remember) { store(framework); }
     if (anchor) {
       // Blocks above the clicked one change height: keep the clicked tab where it was.
@@ -147,6 +184,16 @@
       if (window.console) { window.console.error("vaebook framework tabs:", err); }
     }
   }
+
+  // A framework chosen in a sphinx-design tab-set (a solution, say) switches everything.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input || input.tagName !== "INPUT" || !input.checked) { return; }
+    var framework = sdFramework(input.nextElementSibling);
+    if (framework && framework !== current) {
+      select(framework, { remember: true, keepInView: input.nextElementSibling });
+    }
+  });
 
   // Another open tab of the book changed the choice: follow it.
   window.addEventListener("storage", function (event) {

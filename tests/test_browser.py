@@ -257,6 +257,12 @@ def _assert_all_show(page, framework: str):
     wrong = [i for i, s in enumerate(states)
              if not s[framework] or s[other] or s["selected"] != [label]]
     assert not wrong, f"blocks {wrong} do not show only {label}: {[states[i] for i in wrong]}"
+    # sphinx-design tab-sets in the prose (solutions) follow the same choice.
+    design = page.evaluate("""fw => [...document.querySelectorAll('.sd-tab-label[data-sync-id]')]
+        .filter(l => ['pytorch', 'tensorflow'].includes(l.dataset.syncId))
+        .map(l => ({id: l.dataset.syncId, checked: document.getElementById(l.htmlFor).checked}))
+        .filter(t => (t.id === fw) !== t.checked)""", framework)
+    assert not design, f"sphinx-design tabs not on {label}: {design}"
 
 
 @pytest.mark.parametrize("entry", PAIRED)
@@ -286,6 +292,14 @@ def test_framework_tabs(visit, entry):
     page.reload(wait_until="load")
     _wait_for_tabs(page)
     _assert_all_show(page, "tensorflow")
+
+    # A framework chosen in a sphinx-design tab-set (in a solution) switches the blocks too.
+    design = page.locator(".sd-tab-label[data-sync-id=pytorch]")
+    if design.count():
+        design.first.evaluate("l => { const d = l.closest('details'); if (d) d.open = true; }")
+        design.first.click()
+        _assert_all_show(page, "pytorch")
+        assert page.evaluate(f"localStorage.getItem('{STORAGE_KEY}')") == "pytorch"
 
     # ... and from the keyboard: ArrowLeft on a focused tab goes back to PyTorch everywhere.
     page.get_by_role("tab", name="TensorFlow").first.focus()
