@@ -13,6 +13,11 @@ STAMP := $(VENV)/.installed-stamp
 MATHJAX := _static/mathjax/tex-chtml.js
 # Quiet TensorFlow's start-up messages in every process we launch.
 export TF_CPP_MIN_LOG_LEVEL := 3
+# The book's models are tiny: one thread per framework is as fast on 2 cores and
+# avoids oversubscription when torch, TensorFlow and scikit-learn share a kernel.
+export OMP_NUM_THREADS := 1
+export TF_NUM_INTRAOP_THREADS := 1
+export TF_NUM_INTEROP_THREADS := 1
 # Notebooks keep matplotlib's inline backend; tests pick Agg in tests/conftest.py.
 
 .PHONY: help setup executed book test lint test-package test-bench-smoke test-notebooks test-browser bench clean
