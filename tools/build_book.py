@@ -69,6 +69,14 @@ class BuildError(Exception):
     """Something the reader of the log must fix before the book can build."""
 
 
+def _rel(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it, for messages."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _source_of(entry: str) -> Path:
     """The source file of a ``_toc.yml`` entry (an entry names no suffix)."""
     for suffix in (".ipynb", ".md", ".rst"):
@@ -98,10 +106,10 @@ def stage() -> list[str]:
         notebooks.append(entry)
         executed = EXECUTED / f"{entry}.ipynb"
         if not executed.exists():
-            problems.append(f"{entry}.ipynb has no executed copy in {executed.relative_to(ROOT)} "
+            problems.append(f"{entry}.ipynb has no executed copy in {_rel(executed)} "
                             "(run `make executed`; did its execution fail?)")
         elif executed.stat().st_mtime < src.stat().st_mtime:
-            problems.append(f"{executed.relative_to(ROOT)} is older than {entry}.ipynb "
+            problems.append(f"{_rel(executed)} is older than {entry}.ipynb "
                             "(run `make executed`)")
     mathjax = ROOT / "_static" / config()["sphinx"]["config"]["mathjax_path"]
     if not mathjax.exists():
@@ -142,6 +150,22 @@ def stage() -> list[str]:
     return notebooks
 
 
+# A tqdm progress bar's line: "desc:  40%|████      | 12/30 [00:03<00:04, 4.1it/s]".
+_BAR = re.compile(r"\d+%\|[^|\n]*\|\s*\d+/\d+ \[")
+
+
+def _join(before: str, after: str) -> str:
+    """Two adjacent outputs of one stream, as a terminal shows them.
+
+    A redrawn progress bar whose carriage return was already dropped (one state per
+    output) still overwrites its line: the join puts the return back.
+    """
+    unfinished = before.rsplit("\n", 1)[-1]
+    if unfinished and _BAR.search(unfinished) and _BAR.search(after.split("\n", 1)[0]):
+        return before + "\r" + after
+    return before + after
+
+
 def _settle(text: str) -> str:
     """What a terminal shows of ``text``: each line's last carriage-return redraw."""
     return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
@@ -162,7 +186,7 @@ def merge_streams(nb) -> None:
             last = merged[-1] if merged else None
             if (out.get("output_type") == "stream" and last is not None
                     and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
-                last["text"] += out["text"]
+                last["text"] = _join(last["text"], out["text"])
             else:
                 merged.append(out)
         for out in merged:
