@@ -167,11 +167,22 @@ def _check_math(page, base_url):
                           .map(n => n.textContent.trim().slice(0, 80)),
           errors: [...document.querySelectorAll('mjx-merror')]
                      .map(n => (n.getAttribute('data-mjx-error') || n.textContent).slice(0, 120)),
+          // At desktop width every display equation fits the text column: a wider one
+          // would show with a scroll bar and its end out of sight (long ones are broken
+          // into lines with aligned/gathered; on a phone, scrolling is the fallback).
+          too_wide: [...document.querySelectorAll('div.math')].filter(d => {
+              const c = d.querySelector('mjx-container');
+              if (!c) return false;
+              const width = Math.max(c.scrollWidth, c.firstElementChild ? c.firstElementChild
+                                     .getBoundingClientRect().width : 0);
+              return width > d.clientWidth + 1;
+            }).map(d => d.textContent.trim().slice(0, 80)),
         };
     }""")
     assert math["version"].startswith("3"), f"MathJax 3 not loaded: {math}"
     assert not math["untypeset"], f"math left as TeX: {math['untypeset'][:5]}"
     assert not math["errors"], f"MathJax errors (bad TeX): {math['errors']}"
+    assert not math["too_wide"], f"display math wider than the column: {math['too_wide']}"
     mathjax_src = page.evaluate(
         "[...document.scripts].map(s => s.src).filter(s => /mathjax/i.test(s))")
     assert mathjax_src and all(s.startswith(base_url) for s in mathjax_src), mathjax_src
