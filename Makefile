@@ -18,6 +18,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export OMP_NUM_THREADS := 1
 export TF_NUM_INTRAOP_THREADS := 1
 export TF_NUM_INTEROP_THREADS := 1
+# ... so two notebooks (or two test workers) at a time fill the two cores of the CI machine.
+JOBS ?= 2
 # Notebooks keep matplotlib's inline backend; tests pick Agg in tests/conftest.py.
 
 .PHONY: help setup executed book test lint test-package test-bench-smoke test-notebooks test-browser bench clean
@@ -45,7 +47,7 @@ setup: $(STAMP) $(MATHJAX)
 # Execute every notebook in _toc.yml once with papermill; re-runs only those whose
 # source (or the package) changed since the last run.
 executed: setup
-	$(BIN)/python tools/execute_notebooks.py
+	$(BIN)/python tools/execute_notebooks.py --jobs $(JOBS)
 
 book: setup executed
 	$(BIN)/python tools/build_book.py
@@ -54,16 +56,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check vaebook tests tools benchmarks chapters
 
 test-package: $(STAMP)
-	$(BIN)/python -m pytest -q tests --ignore=tests/test_browser.py
+	$(BIN)/python -m pytest -q -n $(JOBS) tests --ignore=tests/test_browser.py
 
 # nbval re-executes the papermill outputs and compares the cells marked
-# NBVAL_CHECK_OUTPUT: seeded results must come out the same twice.
+# NBVAL_CHECK_OUTPUT: seeded results must come out the same twice. `--dist loadfile`
+# keeps each notebook's cells together in one worker (they share one kernel).
 test-notebooks: book
-	$(BIN)/python -m pytest -q --nbval-lax -p no:randomly $$(find _build/executed -name '*.ipynb' | sort)
+	$(BIN)/python -m pytest -q --nbval-lax -p no:randomly -n $(JOBS) --dist loadfile \
+	  $$(find _build/executed -name '*.ipynb' ! -name '*.failed.ipynb' | sort)
 
 test-browser: book
 	$(BIN)/python tools/ensure_chromium.py
-	$(BIN)/python -m pytest -q tests/test_browser.py
+	$(BIN)/python -m pytest -q -n $(JOBS) tests/test_browser.py
 
 # A tiny run of the benchmark (one pair, one seed, one epoch) so it cannot rot.
 test-bench-smoke: $(STAMP)

@@ -79,14 +79,23 @@ def test_execution_report(tmp_path, monkeypatch):
                        '{"seconds": 81.2, "finished": "2026-01-02 03:04:00"}}')
     monkeypatch.setattr(build_book, "EXECUTED", executed)
     monkeypatch.setattr(build_book, "TIMINGS", timings)
+    monkeypatch.setattr(build_book, "RUN", executed / "run.json")  # absent for now
 
     page = build_book.execution_report(["chapters/01_autoencoders", "chapters/03_elbo"])
     assert page.startswith("# Execution report")
     # timings.json first, papermill's own duration where it has no entry.
     assert "| [1. Autoencoder basics](01_autoencoders.ipynb) | 81.2\u00a0s | 90\u00a0s | ✓ |" in page
     assert "| [3. The ELBO](03_elbo.ipynb) | 75.5\u00a0s | 60\u00a0s | ✗ 16\u00a0s over |" in page
-    assert "| **Total** | **156.7\u00a0s** | **150\u00a0s** | ✗ over |" in page
+    assert "| **All chapters (sum of run times)** | **156.7\u00a0s** | **300\u00a0s** | ✓ |" in page
     assert "Over budget: 03_elbo." in page
+    assert "at a time" not in page  # no record of a parallel run: no claim about one
+
+    # The whole-book goal can fail too, and a parallel run's wall time is reported.
+    monkeypatch.setattr(build_book, "BOOK_BUDGET", 150)
+    (executed / "run.json").write_text('{"wall_seconds": 90.4, "jobs": 2}')
+    page = build_book.execution_report(["chapters/01_autoencoders", "chapters/03_elbo"])
+    assert "| **All chapters (sum of run times)** | **156.7\u00a0s** | **150\u00a0s** | ✗ over |" in page
+    assert "2 notebooks at a time" in page and "took 90\u00a0s of wall-clock time" in page
 
 
 def test_missing_executed_copy_stops_the_build(tmp_path, monkeypatch):

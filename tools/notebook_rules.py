@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +21,19 @@ _FRAMEWORK_WORDS = {
         r"\b(import tensorflow|from tensorflow|vaebook import tensorflow|vbtf\.|tf\.|keras\.)"
     ),
 }
+
+
+# Seconds each chapter may take with its default parameters on a 2-core CPU.
+BUDGETS = {
+    "01_autoencoders": 90,
+    "02_mse_vs_cross_entropy": 90,
+    "03_elbo": 60,
+    "04_reparameterization": 120,
+    "05_vae_vs_gan": 150,
+    "appendix_mistakes": 120,
+}
+# ... and the whole book, one notebook after another (issue 10's goal).
+BOOK_BUDGET = 300
 
 
 def config() -> dict:
@@ -135,4 +147,6 @@ def framework_problems(nb) -> list[str]:
 
 
 def read(path: Path):
+    import nbformat  # here, so the TOC helpers work where only PyYAML is installed
+
     return nbformat.read(path, as_version=4)
