@@ -8,7 +8,13 @@
 2. Learning equally well: test-set importance-weighted log-likelihood (k=500) of the
    four trainings over several seeds.
 3. Notebook execution time per chapter against its budget (from the papermill timings).
-4. Evaluation cost: ``iwae_bound`` time and peak memory against k, each in a fresh process.
+4. Evaluation cost: ``iwae_bound`` time and peak memory against k, each in a fresh process,
+   with an unchunked run beside it as a control: it shows what the memory figure would
+   read if memory grew with k, so a flat figure for the chunked run means something.
+
+``--frameworks torch`` runs one framework only (e.g. on a GPU machine without TensorFlow).
+On a machine with a CUDA GPU, PyTorch runs there with no change (``vaebook.torch.device``)
+and its memory column is the GPU's peak allocation instead of resident memory.
 """
 
 from __future__ import annotations
@@ -25,17 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from notebook_rules import BOOK_BUDGET, BUDGETS  # noqa: E402  (one list, shared with the book)
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "_build" / "bench"
-BUDGETS = {  # seconds on a 2-core CPU, from the chapter issues
-    "chapters/01_autoencoders.ipynb": 90,
-    "chapters/02_mse_vs_cross_entropy.ipynb": 90,
-    "chapters/03_elbo.ipynb": 60,
-    "chapters/04_reparameterization.ipynb": 120,
-    "chapters/05_vae_vs_gan.ipynb": 150,
-    "chapters/appendix_mistakes.ipynb": 120,
-}
-BOOK_BUDGET = 300
 
 
 def _data(n_train, n_test):
@@ -80,10 +80,19 @@ def _iwae(fw, model, xt, k, seed=0):
     return float(np.mean(vb.to_numpy(vb.iwae_bound(model, vb.to_tensor(xt), k=k))))
 
 
-def overhead(x, epochs, pairs):
+def _sync(fw):
+    """Wait for queued GPU work, so that a timer measures it (no-op on the CPU)."""
+    if fw == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+
+
+def overhead(x, epochs, pairs, frameworks):
     """Median of (vaebook time / reference time) over interleaved pairs, per framework."""
     rows = {}
-    for fw in ("torch", "tensorflow"):
+    for fw in frameworks:
         _vaebook_run(fw, x[:256], 1, 0)  # warm up imports and kernels outside the timing
         _reference_run(fw, x[:256], 1, 0)
         t_vb, t_ref = [], []
@@ -91,6 +100,7 @@ def overhead(x, epochs, pairs):
             for name, fn, acc in (("vaebook", _vaebook_run, t_vb), ("reference", _reference_run, t_ref)):
                 start = time.perf_counter()
                 fn(fw, x, epochs, seed=i)
+                _sync(fw)
                 acc.append(time.perf_counter() - start)
                 print(f"  {fw:10s} {name:9s} pair {i + 1}: {acc[-1]:.2f} s", flush=True)
         ratios = [a / b for a, b in zip(t_vb, t_ref, strict=True)]
@@ -99,10 +109,10 @@ def overhead(x, epochs, pairs):
     return rows
 
 
-def likelihood(x, xt, epochs, seeds, k):
+def likelihood(x, xt, epochs, seeds, k, frameworks):
     """Test-set IWAE log-likelihood (nats per example), mean and spread over seeds."""
     rows = {}
-    for fw in ("torch", "tensorflow"):
+    for fw in frameworks:
         for name, fn in (("vaebook", _vaebook_run), ("reference", _reference_run)):
             vals = []
             for seed in seeds:
@@ -119,37 +129,108 @@ def notebook_times():
     if not path.exists():
         return None
     timings = json.loads(path.read_text())
-    rows = {nb: {"seconds": timings.get(nb, {}).get("seconds"), "budget_s": b}
-            for nb, b in BUDGETS.items()}
+    rows = {f"chapters/{nb}.ipynb": {"seconds": timings.get(f"chapters/{nb}.ipynb", {}).get("seconds"),
+                                     "budget_s": b} for nb, b in BUDGETS.items()}
     total = sum(r["seconds"] or 0 for r in rows.values())
-    return {"chapters": rows, "total_s": round(total, 1), "budget_s": BOOK_BUDGET}
+    run = ROOT / "_build" / "executed" / "run.json"
+    wall = json.loads(run.read_text()) if run.exists() else {}
+    return {"chapters": rows, "total_s": round(total, 1), "budget_s": BOOK_BUDGET,
+            "wall_s": wall.get("wall_seconds"), "jobs": wall.get("jobs")}
 
 
 _IWAE_CHILD = """
-import json, resource, sys, time, numpy as np
-fw, k, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-from benchmarks.run import _data, _vaebook_run, _iwae
+import json, sys, time
+fw, k, n, chunk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+from benchmarks.run import _data, _vaebook_run, _iwae_timed
 x, xt = _data(512, n)
 model = _vaebook_run(fw, x, 1, 0)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-start = time.perf_counter()
-_iwae(fw, model, xt, k)
-seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": seconds, "extra_peak_mib": max(0, peak - base) / 1024}))
+_iwae_timed(fw, model, xt[:8], 2, None)  # warm up: kernels, allocator pools
+print(json.dumps(_iwae_timed(fw, model, xt, k, None if chunk == "auto" else int(chunk))))
 """
 
 
-def iwae_cost(ks, n):
-    """Time and extra peak resident memory of iwae_bound on n test images, per k."""
+def _rss_bytes():
+    """Current resident set size of this process (Linux: /proc; elsewhere: the peak so far)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _iwae_timed(fw, model, xt, k, chunk_size):
+    """Seconds and extra peak memory (MiB above the level just before) of one iwae_bound.
+
+    On CPU the peak is sampled from the resident set every millisecond by a thread (the
+    frameworks release the GIL inside their kernels); on a CUDA GPU it is the exact peak
+    of PyTorch's allocator.
+    """
+    import threading
+
+    if fw == "torch":
+        import torch
+
+        from vaebook import torch as vb
+    else:
+        from vaebook import tensorflow as vb
+    cuda = fw == "torch" and torch.cuda.is_available()
+    xt = vb.to_tensor(xt)
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+    else:
+        base = _rss_bytes()
+    peak, done = [base], threading.Event()
+
+    def watch():
+        while not done.wait(0.001):
+            peak[0] = max(peak[0], _rss_bytes())
+
+    watcher = None if cuda else threading.Thread(target=watch, daemon=True)
+    if watcher:
+        watcher.start()
+    start = time.perf_counter()
+    vb.iwae_bound(model, xt, k=k, chunk_size=chunk_size)
+    _sync(fw)
+    seconds = time.perf_counter() - start
+    if watcher:
+        done.set()
+        watcher.join()
+        peak[0] = max(peak[0], _rss_bytes())
+    else:
+        peak[0] = torch.cuda.max_memory_allocated()
+    return {"seconds": seconds, "extra_peak_mib": max(0, peak[0] - base) / 2**20,
+            "memory": "GPU allocator" if cuda else "resident set"}
+
+
+def iwae_cost(ks, n, frameworks, control_ks):
+    """Time and extra peak memory of iwae_bound on n test images, per k, each in a fresh
+    process; ``control_ks`` are also run unchunked (all k samples in one pass)."""
     rows = {}
-    for fw in ("torch", "tensorflow"):
-        for k in ks:
-            out = subprocess.run([sys.executable, "-c", _IWAE_CHILD, fw, str(k), str(n)],
-                                 capture_output=True, text=True, cwd=ROOT, check=True)
-            rows[f"{fw}/k={k}"] = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"  {fw:10s} k={k:5d}: {rows[f'{fw}/k={k}']}", flush=True)
+    runs = [(fw, k, "auto") for fw in frameworks for k in ks]
+    runs += [(fw, k, str(k)) for fw in frameworks for k in control_ks]
+    for fw, k, chunk in runs:
+        out = subprocess.run([sys.executable, "-c", _IWAE_CHILD, fw, str(k), str(n), chunk],
+                             capture_output=True, text=True, cwd=ROOT, check=True)
+        name = f"{fw}/k={k}" + ("" if chunk == "auto" else " unchunked (control)")
+        rows[name] = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"  {name:34s}: {rows[name]}", flush=True)
     return rows
+
+
+def _machine():
+    text = f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}"
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            text += f", GPU {torch.cuda.get_device_name(0)} (PyTorch runs on it)"
+    except ImportError:
+        pass
+    return text
 
 
 def markdown(result):
@@ -170,38 +251,52 @@ def markdown(result):
         lines += ["", "| notebook | run time (s) | budget (s) |", "|---|---|---|"]
         for name, r in nb["chapters"].items():
             lines.append(f"| {name} | {r['seconds']} | {r['budget_s']} |")
-        lines.append(f"| **whole book** | **{nb['total_s']}** | {nb['budget_s']} |")
+        lines.append(f"| **all chapters (sum of run times)** | **{nb['total_s']}** | {nb['budget_s']} |")
+        if nb.get("wall_s"):
+            lines.append(f"| whole book, {nb['jobs']} at a time (wall clock) | {nb['wall_s']} | |")
     lines += ["", f"`iwae_bound` on {result['config']['iwae_n']} test images:", "",
-              "| framework, k | time (s) | extra peak memory (MiB) |", "|---|---|---|"]
+              "| framework, k | time (s) | extra peak memory (MiB) | memory measured |",
+              "|---|---|---|---|"]
     for name, r in result["iwae_cost"].items():
-        lines.append(f"| {name} | {r['seconds']:.2f} | {r['extra_peak_mib']:.0f} |")
+        lines.append(f"| {name} | {r['seconds']:.2f} | {r['extra_peak_mib']:.0f} | "
+                     f"{r['memory']} |")
     return "\n".join(lines)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="vaebook performance benchmark")
     parser.add_argument("--smoke", action="store_true", help="tiny run for the test suite")
+    parser.add_argument("--frameworks", default="torch,tensorflow",
+                        help="comma-separated subset of torch,tensorflow (default: both)")
     args = parser.parse_args(argv)
+    frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
+    unknown = sorted(set(frameworks) - {"torch", "tensorflow"})
+    if unknown or not frameworks:
+        parser.error(f"--frameworks: expected a subset of torch,tensorflow, got {args.frameworks!r}")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.smoke:
-        cfg = dict(n_train=256, n_test=32, epochs=1, pairs=1, seeds=[0], k=10, ks=[10], iwae_n=32)
+        cfg = dict(n_train=256, n_test=32, epochs=1, pairs=1, seeds=[0], k=10, ks=[10],
+                   control_ks=[10], iwae_n=32)
     else:
         cfg = dict(n_train=6000, n_test=500, epochs=5, pairs=3, seeds=[0, 1, 2], k=500,
-                   ks=[10, 100, 1000], iwae_n=500)
+                   ks=[10, 100, 1000], control_ks=[10, 100], iwae_n=500)
     x, xt = _data(cfg["n_train"], cfg["n_test"])
     print("1. training-loop overhead", flush=True)
     result = {"date": time.strftime("%Y-%m-%d"),
-              "machine": f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}",
-              "config": cfg, "smoke": args.smoke}
-    result["overhead"] = overhead(x, cfg["epochs"], cfg["pairs"])
+              "machine": _machine(),
+              "config": cfg, "frameworks": frameworks, "smoke": args.smoke}
+    result["overhead"] = overhead(x, cfg["epochs"], cfg["pairs"], frameworks)
     print("2. test-set log-likelihood", flush=True)
-    result["likelihood"] = likelihood(x, xt, cfg["epochs"], cfg["seeds"], cfg["k"])
+    result["likelihood"] = likelihood(x, xt, cfg["epochs"], cfg["seeds"], cfg["k"],
+                                      frameworks)
     print("3. notebook execution time", flush=True)
     result["notebooks"] = notebook_times()
     print("4. iwae_bound cost", flush=True)
-    result["iwae_cost"] = iwae_cost(cfg["ks"], cfg["iwae_n"])
+    result["iwae_cost"] = iwae_cost(cfg["ks"], cfg["iwae_n"], frameworks, cfg["control_ks"])
     OUT.mkdir(parents=True, exist_ok=True)
     name = "smoke" if args.smoke else "bench"
+    if frameworks != ["torch", "tensorflow"]:
+        name += "-" + "-".join(frameworks)
     (OUT / f"{name}.json").write_text(json.dumps(result, indent=2))
     table = markdown(result)
     (OUT / f"{name}.md").write_text(table + "\n")
