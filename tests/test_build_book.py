@@ -86,7 +86,7 @@ def test_execution_report(tmp_path, monkeypatch):
     # timings.json first, papermill's own duration where it has no entry.
     assert "| [1. Autoencoder basics](01_autoencoders.ipynb) | 81.2\u00a0s | 90\u00a0s | ✓ |" in page
     assert "| [3. The ELBO](03_elbo.ipynb) | 75.5\u00a0s | 60\u00a0s | ✗ 16\u00a0s over |" in page
-    assert "| **All chapters (sum of run times)** | **156.7\u00a0s** | **300\u00a0s** | ✓ |" in page
+    assert "| **Whole book** (run times added up) | **156.7\u00a0s** | **300\u00a0s** | ✓ |" in page
     assert "Over budget: 03_elbo." in page
     assert "at a time" not in page  # no record of a parallel run: no claim about one
 
@@ -94,8 +94,12 @@ def test_execution_report(tmp_path, monkeypatch):
     monkeypatch.setattr(build_book, "BOOK_BUDGET", 150)
     (executed / "run.json").write_text('{"wall_seconds": 90.4, "jobs": 2}')
     page = build_book.execution_report(["chapters/01_autoencoders", "chapters/03_elbo"])
-    assert "| **All chapters (sum of run times)** | **156.7\u00a0s** | **150\u00a0s** | ✗ over |" in page
-    assert "2 notebooks at a time" in page and "took 90\u00a0s of wall-clock time" in page
+    assert "| All chapters, run times added up | 156.7\u00a0s | | |" in page
+    assert "| **Whole book** (wall clock, 2 at a time) | **90.4\u00a0s** | **150\u00a0s** | ✓ |" in page
+    assert "ran 2 at a time" in page
+    (executed / "run.json").write_text('{"wall_seconds": 150.5, "jobs": 2}')
+    page = build_book.execution_report(["chapters/01_autoencoders", "chapters/03_elbo"])
+    assert "| **Whole book** (wall clock, 2 at a time) | **150.5\u00a0s** | **150\u00a0s** | ✗ over |" in page
 
 
 def test_missing_executed_copy_stops_the_build(tmp_path, monkeypatch):

@@ -256,12 +256,19 @@ def execution_report(notebooks: list[str]) -> str:
         name = Path(entry).name
         rows.append(f"| [{_title(entry)}]({name}.ipynb) | {_seconds(seconds)} | "
                     f"{_seconds(budget, 0)} | {verdict} |")
-    rows.append(f"| **All chapters (sum of run times)** | **{_seconds(total)}** | "
-                f"**{BOOK_BUDGET}\u00a0s** | {'✓' if total <= BOOK_BUDGET else '✗ over'} |")
+    # The book's goal is on the whole run: the wall clock of the last run that executed
+    # every notebook, or, without a record of one, the run times added up.
     run = json.loads(RUN.read_text()) if RUN.exists() else None
-    parallel = (f" The last full run executed {run['jobs']} notebooks at a time (each kernel "
-                f"on one thread per framework) and took {run['wall_seconds']:.0f}\u00a0s of "
-                "wall-clock time for the whole book." if run and run["jobs"] > 1 else "")
+    if run:
+        rows.append(f"| All chapters, run times added up | {_seconds(total)} | | |")
+        whole, how = float(run["wall_seconds"]), f"wall clock, {run['jobs']} at a time"
+    else:
+        whole, how = total, "run times added up"
+    rows.append(f"| **Whole book** ({how}) | **{_seconds(whole)}** | **{BOOK_BUDGET}\u00a0s** "
+                f"| {'✓' if whole <= BOOK_BUDGET else '✗ over'} |")
+    parallel = (f" The last run that executed every notebook ran {run['jobs']} at a time, each "
+                "kernel on one thread per framework, so a notebook's own time includes some "
+                "sharing of the CPU." if run and run["jobs"] > 1 else "")
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     software = ", ".join(v for v in (
         f"Python {platform.python_version()}",
