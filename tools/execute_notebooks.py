@@ -8,7 +8,7 @@ report and the performance benchmark; when every notebook ran in one call, that 
 wall time goes to ``_build/executed/run.json``.
 
 Notebooks run ``--jobs`` at a time (default: one per CPU core, at most 2), longest first
-by their last timing. Each kernel keeps to one thread per framework (the Makefile sets
+by their last timing (or, on a first run, by their budget). Each kernel keeps to one thread per framework (the Makefile sets
 ``OMP_NUM_THREADS`` and TensorFlow's thread pools), so two kernels share two cores
 without oversubscribing them.
 
@@ -29,7 +29,7 @@ import nbformat
 import papermill as pm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools.notebook_rules import ROOT, toc_notebooks  # noqa: E402
+from tools.notebook_rules import BUDGETS, ROOT, toc_notebooks  # noqa: E402
 
 OUT = ROOT / "_build" / "executed"
 TIMINGS = OUT / "timings.json"
@@ -111,8 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         todo.append((src, dst))
     if not todo:
         return 0
-    # Longest first, so the last notebook to start is a short one.
-    todo.sort(key=lambda t: -timings.get(str(t[0].relative_to(ROOT)), {}).get("seconds", 1e9))
+    # Longest first (by the last timing, else by the budget), so the last notebook to
+    # start is a short one.
+    def expected_seconds(src: Path) -> float:
+        last = timings.get(str(src.relative_to(ROOT)), {}).get("seconds")
+        return last if last is not None else BUDGETS.get(src.stem, 0)
+
+    todo.sort(key=lambda t: -expected_seconds(t[0]))
     jobs = min(args.jobs, len(todo))
     print(f"executing {len(todo)} notebook(s), {jobs} at a time, longest first: "
           + ", ".join(src.stem for src, _ in todo), flush=True)
