@@ -383,7 +383,8 @@ def iwae_bound(model: VAE, x, k: int = 1000, batch_size: int = 500, chunk_size=N
     Samples are processed in chunks, so memory stays flat as k grows.
 
     Args:
-        model: a :class:`VAE` (anything with ``encode`` and ``log_px_given_z``).
+        model: a :class:`VAE`, or any ``nn.Module`` with ``encode``, ``log_px_given_z``,
+            ``input_dim`` and ``latent_dim`` (it is put in ``eval()`` mode for the call).
         x: data, shape (N, *input).
         k: number of importance samples.
         batch_size: examples per pass.

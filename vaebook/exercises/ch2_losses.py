@@ -114,8 +114,9 @@ q1 = Exercise(
     hints=[
         "Do not form sigmoid(logits) at all: in float32, sigmoid(20) rounds to 1 and "
         "log(1 - 1) = -inf. Write -x log sigmoid(l) - (1 - x) log(1 - sigmoid(l)) in terms of l.",
-        "The per-pixel loss simplifies to l - l*x + log(1 + exp(-l)). For l < 0, exp(-l) "
-        "overflows; rewrite it as max(l, 0) - l*x + log(1 + exp(-|l|)).",
+        "The per-pixel loss simplifies to l - l*x + log(1 + exp(-l)). For very negative l "
+        "(below about -88 in float32), exp(-l) overflows to inf; rewrite it as "
+        "max(l, 0) - l*x + log(1 + exp(-|l|)), which never exponentiates a positive number.",
         "Return one number per example: reshape to (B, -1) and sum over the second axis "
         "(a sum, not a mean: the book's losses are per example, summed over pixels).",
     ],
