@@ -139,7 +139,7 @@ def discriminator_loss(real_logits, fake_logits) -> torch.Tensor:
     """The discriminator's per-example loss, ``-log D(x) - log(1 - D(G(z)))``.
 
     Computed from logits as ``softplus(-real_logits) + softplus(fake_logits)``, so it
-    is finite for any logit. Its batch mean is ``-V(D, G)``, minus the value of the
+    is finite for any logit. Its batch mean estimates ``-V(D, G)``, minus the value of the
     minimax game; the optimal discriminator reaches ``log 4 - 2 JS(p_data || p_g)``.
 
     Args:
