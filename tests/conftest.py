@@ -1,10 +1,13 @@
-"""Shared test set-up: a non-interactive matplotlib backend and quiet TensorFlow."""
+"""Shared test set-up: a non-interactive matplotlib backend.
+
+TensorFlow is left as a reader gets it (no TF_CPP_* variables): vaebook.tensorflow
+must keep its log lines out by itself.
+"""
 
 import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 # The tools/ helpers (notebook rules) are importable from the tests.

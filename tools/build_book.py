@@ -302,7 +302,7 @@ def jb_build() -> None:
            "--builder", "html", "-W", "-n", "--keep-going", "--all"]
     print("$ " + " ".join(cmd), flush=True)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+                            text=True)
     warnings = []
     for line in proc.stdout:
         print(line, end="", flush=True)

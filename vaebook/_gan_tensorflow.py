@@ -10,15 +10,14 @@ returns images in [0, 1] in the shape given at construction.
 from __future__ import annotations
 
 import math
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from . import _validate as check
+from ._progress import progress_bar
+from ._quiet_tensorflow import import_tensorflow
 
-from . import _validate as check  # noqa: E402
-from ._progress import progress_bar  # noqa: E402
+tf = import_tensorflow()
 
 keras = tf.keras
 

@@ -8,21 +8,15 @@ the conventions shared by both modules.
 
 from __future__ import annotations
 
-import logging
 import math
-import os
 
-# Silence TensorFlow's C++ start-up messages before it is imported (they would
-# otherwise land in a reader's cell outputs).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+from . import _validate as check
+from ._progress import progress_bar
+from ._quiet_tensorflow import import_tensorflow
 
-from . import _validate as check  # noqa: E402
-from ._progress import progress_bar  # noqa: E402
-
-tf.get_logger().setLevel(logging.ERROR)
+tf = import_tensorflow()  # without its start-up log lines (see _quiet_tensorflow)
 keras = tf.keras
 
 __all__ = [

@@ -72,9 +72,9 @@ def to_framework(value: Any, framework: str | None) -> Any:
         import torch
 
         return torch.as_tensor(value.astype(dtype))
-    import tensorflow as tf
+    from .._quiet_tensorflow import import_tensorflow
 
-    return tf.constant(value.astype(dtype))
+    return import_tensorflow().constant(value.astype(dtype))
 
 
 def to_numpy(value: Any) -> Any:
@@ -314,8 +314,8 @@ def run_code(code: str, framework: str | None, name: str) -> Any:
 
         ns["torch"] = torch
     elif framework == "tensorflow":
-        import tensorflow as tf
+        from .._quiet_tensorflow import import_tensorflow
 
-        ns["tf"] = tf
+        ns["tf"] = import_tensorflow()
     exec(compile(code, f"<{name}>", "exec"), ns)
     return ns[name]
