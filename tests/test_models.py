@@ -170,3 +170,123 @@ def test_device_is_usable():
     assert torch.zeros(1, device=vbt.device()).device.type in ("cpu", "cuda")
     with tf.device(vbtf.device()):
         assert tf.zeros(1).shape == (1,)
+
+
+# ------------------------------------------------------------------ a reader's mistakes
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_bernoulli_models_refuse_0_to_255_pixels_everywhere(fw):
+    """fit, iwae_bound and loss_terms say what bernoulli_nll says, instead of training on it."""
+    vb = FRAMEWORKS[fw]
+    pixels = np.full((8, 36), 255.0, np.float32)
+    with pytest.raises(ValueError) as ref:
+        vb.bernoulli_nll(np.zeros((8, 36), np.float32), pixels)
+    expected = str(ref.value).split(": ", 1)[1]  # the message after the function's name
+    vae = vb.VAE(36, 2, (8,))
+    for call, func in ((lambda: vb.fit(vae, pixels, epochs=1, progress=False), "fit"),
+                       (lambda: vb.iwae_bound(vae, pixels, k=2), "iwae_bound"),
+                       (lambda: vae.loss_terms(pixels), "VAE.loss_terms"),
+                       (lambda: vb.Autoencoder(36, 2).loss_terms(pixels),
+                        "Autoencoder.loss_terms")):
+        with pytest.raises(ValueError) as err:
+            call()
+        func_name, message = str(err.value).split(": ", 1)
+        assert func_name == func
+        assert message.replace("`x_train`", "`x`") == expected, message
+    # The Gaussian likelihood takes any finite data.
+    vb.fit(vb.VAE(36, 2, (8,), likelihood="gaussian"), pixels / 255, epochs=1, progress=False)
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_clear_errors_for_bad_arguments(fw):
+    vb = FRAMEWORKS[fw]
+    vae = vb.VAE(36, 2, (8,))
+    x = np.random.default_rng(0).random((4, 36)).astype(np.float32)
+    cases = [
+        (lambda: vb.set_seed(-1), r"set_seed: argument `seed` must be an integer in \[0, 2\*\*32\)"),
+        (lambda: vb.set_seed(1.5), r"set_seed: argument `seed`.*got 1.5"),
+        (lambda: vb.iwae_bound(vae, x, k=4, chunk_size=0), r"iwae_bound: argument `chunk_size`"),
+        (lambda: vb.iwae_bound(vb.Autoencoder(36, 2), x, k=4),
+         r"iwae_bound: argument `model` must have a posterior.*Autoencoder"),
+        (lambda: vb.fit(vae, np.zeros((0, 36), np.float32), epochs=1),
+         r"fit: argument `x_train` must hold at least one example; got shape \(0, 36\)"),
+        (lambda: vb.gaussian_kl(np.zeros((0, 2)), np.zeros((0, 2))),
+         r"gaussian_kl: argument `mu` must hold at least one example"),
+        (lambda: vb.gaussian_kl(np.array([[np.inf, 0.0]]), np.zeros((1, 2))),
+         r"gaussian_kl: argument `mu` must be finite"),
+        (lambda: vb.gaussian_nll(np.zeros((1, 2)), np.array([[np.nan, 0.0]])),
+         r"gaussian_nll: argument `x` must be finite"),
+        (lambda: vb.reparameterize(np.array([[np.nan]]), np.zeros((1, 1))),
+         r"reparameterize: argument `mu` must be finite"),
+        (lambda: vb.fit(vae, x, epochs=1, seed=-3), r"fit: argument `seed`"),
+        (lambda: vae.sample(2, seed=-1), r"VAE.sample: argument `seed`"),
+    ]
+    for call, pattern in cases:
+        with pytest.raises(ValueError, match=pattern):
+            call()
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_float64_and_mixed_inputs_are_cast(fw):
+    vb = FRAMEWORKS[fw]
+    x64 = np.random.default_rng(0).random((4, 36))  # float64
+    vae = vb.VAE(36, 2, (8,))
+    mu, _ = vae.encode(x64)
+    assert "float32" in str(mu.dtype)
+    assert tuple(vae.loss_terms(x64)["loss"].shape) == (4,)
+    assert np.isfinite(np_(vb.iwae_bound(vae, x64, k=3))).all()
+    vb.fit(vae, x64, epochs=1, progress=False)
+    logits = vb.to_tensor(np.zeros((4, 36)))  # float32
+    mixed = vb.bernoulli_nll(logits, vb.to_tensor(x64, dtype=torch.float64 if fw == "torch"
+                                                  else tf.float64))
+    np.testing.assert_allclose(np_(mixed), 36 * np.log(2), rtol=1e-5)
+
+
+def test_tensorflow_fit_traces_its_step_once_per_model_and_shape():
+    from vaebook.tensorflow import train
+
+    x = _blobs(64)
+    model = vbtf.VAE((6, 6), 2, (8,))
+    vbtf.fit(model, x, epochs=1, progress=False)
+    step = train._STEPS[model][1]
+    assert step.experimental_get_tracing_count() == 1
+    vbtf.fit(model, x[:40], epochs=2, batch_size=16, progress=False)  # other n, other batch
+    assert train._STEPS[model][1] is step and step.experimental_get_tracing_count() == 1
+    vbtf.fit(model, x.reshape(64, 36), epochs=1, progress=False)  # another data shape
+    assert train._STEPS[model][1] is not step
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_seeded_sampling_is_repeatable(fw):
+    vb = FRAMEWORKS[fw]
+    vae = vb.VAE(36, 2, (8,))
+    a, b, c = (np_(vae.sample(5, seed=s)) for s in (7, 7, 8))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    gan = vb.GAN(36, 3, (8,))
+    np.testing.assert_array_equal(np_(gan.generate(4, seed=1)), np_(gan.generate(4, seed=1)))
+    x = _blobs(10).reshape(10, 36)
+    np.testing.assert_array_equal(np_(vb.iwae_bound(vae, x, k=5, seed=3)),
+                                  np_(vb.iwae_bound(vae, x, k=5, seed=3)))
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_dynamic_binarisation_trains_on_binary_draws(fw):
+    vb = FRAMEWORKS[fw]
+    grey = np.full((256, 36), 0.3, np.float32)
+    seen = []
+
+    def record(model, xb):
+        seen.append(np_(xb) if fw == "torch" else None)
+        return model.loss_terms(xb)
+
+    vae = vb.VAE(36, 2, (8,))
+    if fw == "torch":
+        vb.fit(vae, grey, epochs=2, loss_fn=record, binarize=True, progress=False)
+        batch = np.concatenate(seen)
+        assert set(np.unique(batch)) == {0.0, 1.0}
+        assert abs(batch.mean() - 0.3) < 0.02
+    hist = vb.fit(vae, grey, epochs=3, binarize=True, progress=False)
+    # A constant image of 0.3 seen as Bernoulli draws: the best loss is 36 * H(0.3) nats.
+    assert hist["reconstruction"][-1] > 36 * 0.6108 - 0.5
+    with pytest.raises(ValueError, match="fit: argument `x_train` must hold probabilities"):
+        vb.fit(vb.VAE(36, 2, (8,), likelihood="gaussian"), grey * 4, epochs=1, binarize=True)

@@ -58,12 +58,13 @@ def finite_range(func: str, name: str, lo: float, hi: float) -> None:
         )
 
 
-def unit_interval(func: str, name: str, lo: float, hi: float) -> None:
+def unit_interval(func: str, name: str, lo: float, hi: float,
+                  what: str = "Bernoulli targets") -> None:
     """Raise ``ValueError`` unless ``0 <= lo <= hi <= 1`` (Bernoulli targets)."""
     finite_range(func, name, lo, hi)
     if lo < 0.0 or hi > 1.0:
         raise ValueError(
-            f"{func}: argument `{name}` must hold Bernoulli targets in [0, 1]; "
+            f"{func}: argument `{name}` must hold {what} in [0, 1]; "
             f"got values in [{lo:.4g}, {hi:.4g}]. Scale the data to [0, 1] first "
             "(e.g. divide 8-bit pixels by 255)."
         )
@@ -101,6 +102,17 @@ def positive_float(func: str, name: str, value) -> float:
     return value
 
 
+def finite_number(func: str, name: str, value) -> float:
+    """Return ``value`` as a float, or raise ``ValueError`` unless it is a finite number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise ValueError(f"{func}: argument `{name}` must be a finite number; got {value!r}.")
+    return number
+
+
 def input_shape(func: str, input_dim) -> tuple[int, ...]:
     """Normalise a model's ``input_dim`` (an int, or an image shape such as (28, 28))."""
     dims = (input_dim,) if isinstance(input_dim, int) else tuple(input_dim)
@@ -110,3 +122,134 @@ def input_shape(func: str, input_dim) -> tuple[int, ...]:
             f"(28, 28); got {input_dim!r}."
         )
     return dims
+
+
+def seed(func: str, value, name: str = "seed", allow_none: bool = False) -> int | None:
+    """Return ``value`` as an int seed in [0, 2**32), or raise ``ValueError``.
+
+    NumPy, PyTorch and TensorFlow all accept such a seed; a negative or float one is
+    refused by some of them with an unrelated message, so it is refused here first.
+    """
+    if value is None and allow_none:
+        return None
+    ok = (isinstance(value, int) and not isinstance(value, bool)) or (
+        hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0 and value.dtype.kind in "iu")
+    if not ok or not 0 <= int(value) < 2**32:
+        expected = "an integer in [0, 2**32)" + (" or None" if allow_none else "")
+        raise ValueError(f"{func}: argument `{name}` must be {expected}; got {value!r}.")
+    return int(value)
+
+
+def non_empty(func: str, name: str, shape) -> None:
+    """Raise ``ValueError`` if the batch dimension of ``shape`` is 0."""
+    shape = _shape(shape)
+    if shape and shape[0] == 0:
+        raise ValueError(
+            f"{func}: argument `{name}` must hold at least one example; got shape {shape}."
+        )
+
+
+def model_args(cls: str, input_dim, latent_dim, hidden_dims, latent_name: str = "latent_dim"
+               ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The data shape and hidden widths of a model, checked: ``(data_shape, hidden_dims)``."""
+    shape = input_shape(cls, input_dim)
+    positive_int(cls, latent_name, latent_dim)
+    try:
+        hidden = tuple(hidden_dims)
+    except TypeError:
+        raise ValueError(
+            f"{cls}: argument `hidden_dims` must be a sequence of positive integers; "
+            f"got {hidden_dims!r}."
+        ) from None
+    for h in hidden:
+        positive_int(cls, "hidden_dims", h)
+    return shape, hidden
+
+
+def image_shape(cls: str, input_dim, divisor: int) -> tuple[int, int]:
+    """An (h, w) image shape whose sides ``divisor`` divides (a conv net halves them twice)."""
+    shape = input_shape(cls, input_dim)
+    if len(shape) != 2 or shape[0] % divisor or shape[1] % divisor:
+        raise ValueError(
+            f"{cls}: argument `input_dim` must be an image shape (h, w) with h and w "
+            f"divisible by {divisor}, such as (28, 28); got {input_dim!r}."
+        )
+    return shape
+
+
+def one_of(func: str, name: str, value, allowed) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{func}: argument `{name}` must be one of {tuple(allowed)}; got {value!r}.")
+
+
+def boolean(func: str, name: str, value) -> bool:
+    """Return ``value`` or raise ``ValueError`` unless it is True or False."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{func}: argument `{name}` must be True or False; got {value!r}.")
+    return value
+
+
+def channels(cls: str, value) -> tuple[int, int]:
+    """A conv net's (c1, c2) channel counts, checked."""
+    try:
+        pair = tuple(value)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in pair):
+        raise ValueError(
+            f"{cls}: argument `channels` must be two positive integers (c1, c2); got {value!r}."
+        )
+    return pair
+
+
+def paired(func: str, name: str, shape, other: str, other_shape,
+           what: str = "(batch, ...)") -> None:
+    """``name`` has a non-empty batch dimension and ``other`` has the same shape."""
+    batched(func, name, shape, what)
+    non_empty(func, name, shape)
+    same_shape(func, other, other_shape, name, shape)
+
+
+def training_args(func: str, epochs, batch_size, lr, seed_value) -> tuple[int, int, float, int]:
+    """The arguments every training loop takes, checked: (epochs, batch_size, lr, seed)."""
+    return (positive_int(func, "epochs", epochs), positive_int(func, "batch_size", batch_size),
+            positive_float(func, "lr", lr), seed(func, seed_value))
+
+
+def iwae_args(k, batch_size, chunk_size, seed_value) -> tuple[int, int, int | None, int | None]:
+    """``iwae_bound``'s sampling arguments, checked: (k, batch_size, chunk_size, seed)."""
+    k = positive_int("iwae_bound", "k", k)
+    batch_size = positive_int("iwae_bound", "batch_size", batch_size)
+    if chunk_size is not None:
+        chunk_size = positive_int("iwae_bound", "chunk_size", chunk_size)
+    return k, batch_size, chunk_size, seed("iwae_bound", seed_value, allow_none=True)
+
+
+def posterior(func: str, model, out):
+    """``out = model.encode(x)`` as (mu, logvar), or an error for a model without a posterior."""
+    if not (isinstance(out, tuple | list) and len(out) == 2):
+        raise ValueError(
+            f"{func}: argument `model` must have a posterior q(z|x): encode(x) returning "
+            f"(mu, logvar), as a VAE does; {type(model).__name__}.encode returned a single "
+            "tensor (a deterministic code has no likelihood bound)."
+        )
+    return out
+
+
+LIKELIHOODS = ("bernoulli", "gaussian", "continuous_bernoulli")
+"""The likelihood names a model accepts (or a likelihood object)."""
+
+
+class ModelSpec:
+    """Framework-free part of every model's set-up: its shapes, sizes and fixed variance."""
+
+    def _set_spec(self, input_dim, latent_dim, hidden_dims, obs_logvar) -> None:
+        name = type(self).__name__
+        self.data_shape, self.hidden_dims = model_args(name, input_dim, latent_dim, hidden_dims)
+        self.input_dim = math.prod(self.data_shape)
+        self.latent_dim = int(latent_dim)
+        self.obs_logvar = finite_number(name, "obs_logvar", obs_logvar)
+        # fit() checks the whole data set once and sets this, so that loss_terms does not
+        # read values back from the device on every batch.
+        self._data_checked = False

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case, Exercise, ExerciseSet
+from ._core import Case, Exercise, ExerciseSet
 
 
 def _f32(a) -> np.ndarray:

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import Case, Exercise, ExerciseSet
+from ._core import Case, Exercise, ExerciseSet
 
 
 def _f32(a) -> np.ndarray:

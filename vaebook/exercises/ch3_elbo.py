@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from . import Case, Exercise, ExerciseSet
+from ._core import Case, Exercise, ExerciseSet
 
 _rng = np.random.default_rng(3)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Case, Exercise, ExerciseSet
+from ._core import Case, Exercise, ExerciseSet
 
 _rng = np.random.default_rng(4)
 

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from scipy.special import expit
 
-from . import Case, Exercise, ExerciseSet
+from ._core import Case, Exercise, ExerciseSet
 
 _rng = np.random.default_rng(5)
 

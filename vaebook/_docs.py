@@ -1,0 +1,595 @@
+"""One docstring per public name, shared by ``vaebook.torch`` and ``vaebook.tensorflow``.
+
+The two framework modules promise the same names, signatures and behaviour; writing
+each docstring once here keeps their documentation from drifting apart (a test holds
+both modules to it, and the book's API page is generated from it). A name's code
+lives in each framework's module; ``@documented("name")`` gives it its text.
+
+Conventions of every entry: "tensor" means the framework's tensor (``torch.Tensor`` or
+``tf.Tensor``); NumPy arrays are accepted wherever a tensor is. Shapes use B for the
+batch, D for the data dimensions (pixels), d for the latent dimensions. Log-densities
+and losses are in nats, per example: summed over D (or d), never averaged over B.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+# --------------------------------------------------------------------------- utilities
+_UTILITIES = {
+    "device": """The device the book's code runs on: the first GPU if there is one, else the CPU.
+
+Returns:
+    In PyTorch a ``torch.device`` (``cuda`` or ``cpu``); in TensorFlow a device string
+    (``"/GPU:0"`` or ``"/CPU:0"``). Introduced in chapter 1.
+""",
+    "set_seed": """Seed Python's, NumPy's and the framework's random number generators.
+
+In TensorFlow this also turns on op determinism, so a seeded run gives the same
+numbers twice on one machine. (Across CPUs the last digits may differ.)
+
+Args:
+    seed: an integer in [0, 2**32).
+
+Raises:
+    ValueError: if ``seed`` is negative, too large or not an integer.
+
+Introduced in chapter 1.
+""",
+    "to_tensor": """A NumPy array (or tensor) as a tensor of ``dtype`` on :func:`device`.
+
+Args:
+    x: array-like.
+    dtype: the framework's dtype (default float32).
+
+Returns:
+    A tensor with the shape of ``x``. Introduced in chapter 1.
+""",
+    "to_numpy": """Tensor -> NumPy array on the host (detached from any graph).
+
+Tuples, lists and dicts are converted element by element (a tuple of tensors gives a
+tuple of arrays); ``None`` comes back as it is; anything else goes through
+``np.asarray``. The same function in both frameworks and the exercise checkers.
+
+Args:
+    x: a PyTorch or TensorFlow tensor (any device), a NumPy array, a number, or a
+        tuple, list or dict of those.
+
+Returns:
+    A NumPy array (or the same container of arrays). Introduced in chapter 1.
+""",
+}
+
+# --------------------------------------------------------------------------- losses
+_LOSSES = {
+    "gaussian_kl": """KL( N(mu, diag(exp(logvar))) || N(0, I) ), summed over latent dimensions.
+
+Closed form: ``-1/2 * sum(1 + logvar - mu**2 - exp(logvar))`` over the d latent
+dimensions. It is never negative; a KL that comes out negative has lost its minus sign.
+
+Args:
+    mu: posterior means, shape (B, d).
+    logvar: posterior log-variances, the same shape.
+
+Returns:
+    Tensor of shape (B,), in nats.
+
+Raises:
+    ValueError: if the shapes differ, ``mu`` has no batch dimension, the batch is
+        empty, or an input holds NaN or inf.
+
+Introduced in chapter 3 (section 3.5).
+""",
+    "bernoulli_nll": """-log Bernoulli(x; sigmoid(logits)), summed over data dimensions.
+
+Computed from logits as ``max(l, 0) - l*x + log(1 + exp(-|l|))``, so it is finite for
+any logit: at a logit of 20 and a target of 0 it is 20 nats, with gradient 1, where
+``sigmoid`` followed by a probability-space cross-entropy gives 100 (PyTorch clamps
+the log at -100) and gradient 0. For binary ``x`` it is a negative log-likelihood.
+For grey levels in [0, 1] it is the cross-entropy, whose minimum (the entropy of
+``x``) is not zero, and it is *not* a negative log-likelihood: the Bernoulli is not a
+density on [0, 1] (chapter 2; see :class:`ContinuousBernoulli`).
+
+Args:
+    logits: decoder outputs before the sigmoid, shape (B, ...).
+    x: targets in [0, 1], the same shape.
+
+Returns:
+    Tensor of shape (B,), in nats.
+
+Raises:
+    ValueError: if the shapes differ, a target lies outside [0, 1], the batch is
+        empty, or an input holds NaN or inf.
+
+Introduced in chapter 2.
+""",
+    "gaussian_nll": """-log N(x; mean, diag(exp(logvar))), summed over data dimensions, constants included.
+
+With ``logvar=0`` this is ``0.5 * ||x - mean||**2 + D/2 * log(2 pi)``: half the squared
+error plus a constant, which is why squared error is a Gaussian decoder's negative
+log-likelihood.
+
+Args:
+    mean: predicted means, shape (B, ...).
+    x: observations, the same shape.
+    logvar: log-variance; a number, or a tensor that broadcasts to ``mean`` (one
+        learned value per pixel, shape (...), say).
+
+Returns:
+    Tensor of shape (B,), in nats.
+
+Raises:
+    ValueError: if the shapes do not match, the batch is empty, or an input holds NaN
+        or inf.
+
+Introduced in chapter 2.
+""",
+    "reparameterize": """Draw z ~ N(mu, diag(exp(logvar))) as a differentiable function of (mu, logvar).
+
+Returns ``mu + exp(logvar / 2) * eps``: the noise ``eps ~ N(0, I)`` carries the
+randomness, so gradients flow to ``mu`` and ``logvar`` (the reparameterization trick).
+
+Args:
+    mu: means, shape (B, d).
+    logvar: log-variances, the same shape.
+    eps: optional standard-normal noise of the same shape; drawn fresh when None.
+
+Returns:
+    Tensor of shape (B, d).
+
+Raises:
+    ValueError: if the shapes differ or an input holds NaN or inf.
+
+Introduced in chapter 4.
+""",
+}
+
+# --------------------------------------------------------------------------- likelihoods
+_LIKELIHOOD_METHODS = {
+    "log_prob": """log p(x | decoder output), summed over data dimensions.
+
+Args:
+    out: decoder outputs (logits or means), shape (B, D).
+    x: data, shape (B, D).
+
+Returns:
+    Tensor of shape (B,), in nats.
+""",
+    "mean": """The mean of p(x | decoder output), in data space, the shape of ``out``.""",
+    "sample": """One draw x ~ p(x | decoder output), the shape of ``out``.
+
+Args:
+    out: decoder outputs, shape (B, D).
+    seed: an integer for a repeatable draw, or None for the framework's global stream.
+""",
+    "check_data": """Raise ``ValueError`` naming ``func`` and ``name`` if ``x`` is outside this likelihood's support.""",
+}
+
+_LIKELIHOODS = {
+    "Bernoulli": """Bernoulli decoder: each pixel is 1 with probability sigmoid(logit).
+
+The decoder outputs logits; ``log_prob`` is ``-bernoulli_nll``. Its data must lie in
+[0, 1]; it is a likelihood only for binary data. Introduced in chapter 2.
+""",
+    "Gaussian": """Gaussian decoder N(x; mean, exp(logvar) I) with a fixed or learned log-variance.
+
+The decoder outputs means; ``log_prob`` is ``-gaussian_nll``. With ``learned=True`` the
+log-variance is one trainable number shared by all pixels, starting at ``logvar``
+(chapter 2 fits it to grey-level digits).
+
+Args:
+    logvar: the (initial) log-variance exp(logvar) = sigma_x**2; 0.0 gives unit variance.
+    learned: train the log-variance with the model.
+""",
+    "ContinuousBernoulli": """The continuous Bernoulli (Loaiza-Ganem & Cunningham, 2019): a density on [0, 1].
+
+``p(x | l) = C(l) sigmoid(l)**x (1 - sigmoid(l))**(1 - x)`` for x in [0, 1], with the
+normaliser ``C(l) = l / tanh(l / 2)`` (``C(0) = 2``), so ``log_prob`` is the Bernoulli
+cross-entropy's negative plus ``log C(l)``. Unlike the Bernoulli it is a proper
+likelihood for grey levels. Its mean is ``sigmoid(l) / tanh(l/2) - 1/l``, not
+``sigmoid(l)``. Introduced in chapter 2.
+""",
+}
+
+# --------------------------------------------------------------------------- priors
+_PRIOR_METHODS = {
+    "log_prob": """log p(z), shape (B,), for codes z of shape (B, d), in nats.""",
+    "sample": """n draws z ~ p(z), shape (n, d), on the prior's device (the CPU for the standard normal).
+
+Args:
+    n: how many.
+    seed: an integer for a repeatable draw, or None for the framework's global stream.
+""",
+}
+
+_PRIORS = {
+    "StandardNormal": """The standard normal prior p(z) = N(0, I), every VAE's default.
+
+Its KL to a diagonal Gaussian posterior has a closed form (:func:`gaussian_kl`), which
+:meth:`VAE.loss_terms` uses. Introduced in chapter 3; an object since chapter 8.
+
+Args:
+    latent_dim: d; None takes the model's.
+""",
+    "MixturePrior": """A learned mixture of K diagonal Gaussians, p(z) = sum_k pi_k N(z; m_k, diag s_k**2).
+
+Means, log-variances and mixing logits are trained with the model. There is no closed
+form for its KL to the posterior: :meth:`VAE.loss_terms` estimates it with the
+reparameterized sample, ``log q(z|x) - log p(z)``. Introduced in chapter 8.
+
+Args:
+    n_components: K.
+    latent_dim: d; None takes the model's.
+    seed: seeds the initial means (drawn from N(0, I)).
+""",
+    "VampPrior": """The VampPrior (Tomczak & Welling, 2018): p(z) = 1/K sum_k q(z | u_k).
+
+A mixture of the model's own posterior at K learned pseudo-inputs of the data's shape.
+The pseudo-inputs are ``sigmoid(u_k)``, always valid data in (0, 1), with u_k drawn
+from N(0, 0.1**2) at the start (grey images). The KL is estimated as for
+:class:`MixturePrior`. Introduced in chapter 8.
+
+Args:
+    n_components: K.
+    seed: seeds the initial pseudo-inputs.
+""",
+}
+
+# --------------------------------------------------------------------------- models
+_MODEL_ARGS = """
+    input_dim: number of input features, or an image shape such as (28, 28).
+    latent_dim: size d of the code z.
+    hidden_dims: widths of the encoder's hidden layers; the decoder mirrors them."""
+_LIK_ARG = """
+    likelihood: the decoder's distribution p(x|z): ``"bernoulli"`` (the decoder outputs
+        logits), ``"gaussian"`` (it outputs means; variance ``exp(obs_logvar)``),
+        ``"continuous_bernoulli"``, or a likelihood object (:class:`Bernoulli`,
+        :class:`Gaussian`, :class:`ContinuousBernoulli`).
+    obs_logvar: the fixed log-variance of ``"gaussian"`` (0.0: unit variance, so the
+        loss is half the squared error plus a constant)."""
+_NET_ARGS = """
+    encoder: optional network replacing the MLP encoder: flat (B, D) -> (B, {out}).
+    decoder: optional network replacing the MLP decoder: (B, d) -> flat (B, D)."""
+
+_AUTOENCODER = {
+    "Autoencoder": f"""A deterministic autoencoder: encoder x -> z, decoder z -> x (MLPs by default).
+
+Trained by minimising ``-log p(x | z = encode(x))``: with ``"gaussian"`` that is half
+the squared error plus a constant, with ``"bernoulli"`` the cross-entropy.
+``hidden_dims=()`` gives a linear autoencoder, which learns the PCA subspace under
+squared error (chapter 1).
+
+Args:{_MODEL_ARGS}{_LIK_ARG}{_NET_ARGS.format(out="d")}
+
+Raises:
+    ValueError: for a non-positive size, an unknown likelihood, or networks of the
+        wrong shape.
+
+Shapes: ``encode`` (B, *input) -> (B, d); ``decode`` (B, d) -> (B, *input). Introduced
+in chapter 1.
+""",
+    "Autoencoder.encode": """(B, *input) or (B, D) -> codes, shape (B, d).""",
+    "Autoencoder.decode": """(B, d) -> decoder outputs (logits or means), shape (B, *input).""",
+    "Autoencoder.reconstruct": """Reconstructions in data space (probabilities or means), shape (B, *input).""",
+    "Autoencoder.loss_terms": """Per-example training loss ``-log p(x | z = encode(x))``, under the key "loss".
+
+Args:
+    x: data, shape (B, *input); float64 is cast to float32.
+
+Returns:
+    ``{"loss": tensor of shape (B,)}``, in nats.
+
+Raises:
+    ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
+        likelihood's support (a Bernoulli model refuses data outside [0, 1]).
+""",
+    "Autoencoder.log_px_given_z": """log p(x | z), shape (B,), for x of shape (B, ...) and codes z of shape (B, d).""",
+}
+
+_VAE = {
+    "VAE": f"""A variational autoencoder (Kingma & Welling, 2014): encoder, decoder, prior, likelihood.
+
+Encoder q(z|x) = N(mu(x), diag(exp(logvar(x)))); prior p(z), the standard normal
+unless given; decoder p(x|z), a likelihood object over the decoder's outputs. The
+encoder and decoder are MLPs unless given.
+
+Args:{_MODEL_ARGS}{_LIK_ARG}
+    beta: weight of the KL term in the training loss (1.0 is the negative ELBO;
+        Higgins et al., 2017 use beta > 1). :meth:`elbo` always uses 1.
+    prior: :class:`StandardNormal` (None), :class:`MixturePrior` or :class:`VampPrior`.{_NET_ARGS.format(out="2d: mu, then logvar")}
+
+Raises:
+    ValueError: for a non-positive size, a negative beta, an unknown likelihood or prior.
+
+Shapes: ``encode`` (B, *input) -> (mu, logvar), each (B, d); ``decode`` (B, d) ->
+(B, *input). Introduced in chapter 4.
+""",
+    "VAE.encode": """(B, *input) or (B, D) -> (mu, logvar), each of shape (B, d).""",
+    "VAE.decode": """(B, d) -> decoder outputs (logits or means), shape (B, *input).""",
+    "VAE.loss_terms": """Per-example terms of the (beta-weighted) negative ELBO, each of shape (B,), in nats.
+
+``reconstruction`` = -log p(x|z) at one reparameterized sample z ~ q(z|x); ``kl`` =
+KL(q(z|x) || p(z)), in closed form for the standard normal prior and estimated at the
+same z (``log q(z|x) - log p(z)``) for a learned one; ``loss`` = reconstruction +
+beta * kl.
+
+Args:
+    x: data, shape (B, *input); float64 is cast to float32.
+
+Raises:
+    ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
+        likelihood's support (a Bernoulli model refuses data outside [0, 1]).
+""",
+    "VAE.kl_term": """KL(q(z|x) || p(z)) per example, shape (B,), in nats.
+
+In closed form when the prior has one (the standard normal), else the one-sample
+estimate ``log q(z|x) - log p(z)`` at the reparameterized ``z``.
+
+Args:
+    mu: posterior means, shape (B, d).
+    logvar: posterior log-variances, shape (B, d).
+    z: a sample from q(z|x), shape (B, d).
+""",
+    "VAE.elbo": """Single-sample estimate of the ELBO (beta = 1), shape (B,), in nats. Maximise it; the loss is -ELBO.""",
+    "VAE.sample": """Decode n draws z ~ p(z); returns the means of p(x|z), shape (n, *input).
+
+Args:
+    n: how many samples.
+    seed: an integer for a repeatable draw, or None for the framework's global stream.
+""",
+    "VAE.reconstruct": """Decode the posterior mean of each x; returns the means of p(x|z), shape (B, *input).""",
+    "VAE.log_px_given_z": """log p(x | z), shape (B,), for x of shape (B, ...) and codes z of shape (B, d).""",
+}
+
+_CONV_ARGS = """
+    input_dim: the image shape (h, w), both divisible by 4, such as (28, 28).
+    latent_dim: size d of the code z.
+    channels: channels (c1, c2) of the two stride-2 convolutions (h -> h/2 -> h/4)."""
+
+_CONV = {
+    "ConvAutoencoder": f"""A convolutional autoencoder on (h, w) images, with the contract of :class:`Autoencoder`.
+
+Encoder: two 4x4 stride-2 convolutions with ReLU (1 -> c1 -> c2 channels), then a
+linear layer to d. Decoder: the mirror image, with transposed convolutions. The two
+frameworks build the same architecture, so weights carry over (tested).
+
+Args:{_CONV_ARGS}{_LIK_ARG}
+
+Introduced in chapter 4.
+""",
+    "ConvVAE": f"""A convolutional VAE on (h, w) images, with the contract of :class:`VAE`.
+
+The networks of :class:`ConvAutoencoder`, the encoder ending in 2d outputs (mu, then
+logvar).
+
+Args:{_CONV_ARGS}{_LIK_ARG}
+    beta: weight of the KL term in the training loss.
+    prior: :class:`StandardNormal` (None), :class:`MixturePrior` or :class:`VampPrior`.
+
+Introduced in chapter 4.
+""",
+    "ConvGAN": """A DCGAN-style GAN on (h, w) images (Radford et al., 2016), with the contract of :class:`GAN`.
+
+Generator: a linear layer from the noise to c2 x h/4 x w/4, then two 4x4 stride-2
+transposed convolutions (ReLU between, sigmoid at the end). Discriminator: two 4x4
+stride-2 convolutions with LeakyReLU(0.2), then one logit.
+
+Args:
+    input_dim: the image shape (h, w), both divisible by 4.
+    noise_dim: size of the generator's input noise z.
+    channels: channels (c1, c2) of the discriminator's convolutions (the generator's
+        in reverse).
+
+Introduced in chapter 5.
+""",
+}
+
+# --------------------------------------------------------------------------- evaluation, training
+_TRAINING = {
+    "iwae_bound": """Importance-weighted lower bound L_k on log p(x) (Burda et al., 2016), per example.
+
+``log (1/k) sum_i p(x, z_i) / q(z_i | x)`` with z_i ~ q(z|x): k = 1 is the ELBO (with
+the KL estimated by Monte Carlo); the bound rises towards log p(x) as k grows. It is a
+bound on a log-likelihood only where the likelihood is one: binary data for a
+Bernoulli decoder. Samples are processed in chunks, so memory stays flat as k grows;
+time grows linearly in k. The model is put in evaluation mode for the call.
+
+Args:
+    model: a :class:`VAE`, or any model with ``encode(x) -> (mu, logvar)``,
+        ``log_px_given_z(x, z)``, ``input_dim`` and ``latent_dim`` (and optionally a
+        ``prior``; the standard normal otherwise).
+    x: data, shape (N, *input).
+    k: number of importance samples.
+    batch_size: examples per pass.
+    chunk_size: samples per pass; None keeps about 2**22 decoder outputs per pass.
+    seed: an integer for repeatable samples, or None for the framework's global stream.
+
+Returns:
+    Tensor of shape (N,), in nats.
+
+Raises:
+    ValueError: for a model without a posterior (an :class:`Autoencoder`), a
+        non-positive ``k``, ``batch_size`` or ``chunk_size``, data of the wrong shape,
+        empty data, or data outside the likelihood's support.
+
+Introduced in chapter 3 (section 3.7).
+""",
+    "fit": """Train ``model`` with Adam on ``x_train``; return the per-epoch history.
+
+The data are moved to :func:`device` once and shuffled there, and epoch totals are
+read back once per epoch: no per-batch host synchronisation. In TensorFlow the step is
+one ``tf.function``, traced once per model and data shape (a second ``fit`` on the
+same model continues training without tracing again).
+
+Args:
+    model: an :class:`Autoencoder`, a :class:`VAE` (MLP or conv), or any model with a
+        ``loss_terms(x)`` method returning a dict of per-example tensors with a
+        ``"loss"`` key.
+    x_train: training data, shape (N, *input) (NumPy array or tensor).
+    epochs: passes over the data.
+    batch_size: examples per step; the loss is the batch mean of the per-example loss.
+    lr: Adam learning rate.
+    seed: seeds the shuffling and the sampling noise.
+    x_valid: optional validation data; its mean terms are logged as ``valid_<key>``.
+    loss_fn: optional ``loss_fn(model, x) -> dict`` replacing ``model.loss_terms``
+        (the book trains deliberately broken losses with it).
+    progress: show a progress bar over epochs.
+    binarize: draw a fresh binary image x ~ Bernoulli(x_train) for every epoch
+        (dynamic binarisation, as Burda et al. 2016 trained on MNIST), so that a
+        Bernoulli decoder is trained on data where it is a likelihood.
+
+Returns:
+    ``{"loss": [...], ...}``: the mean of each term per epoch, one float per epoch.
+
+Raises:
+    ValueError: for non-positive ``epochs``, ``batch_size`` or ``lr``, data of the
+        wrong shape, empty data, NaN or inf in the data, or data outside the model's
+        likelihood's support (a Bernoulli model refuses 0..255 pixels).
+    FloatingPointError: if the training loss becomes NaN or infinite.
+
+Introduced in chapter 1.
+""",
+}
+
+# --------------------------------------------------------------------------- GAN
+_GAN = {
+    "GAN": """Generator and discriminator, two MLPs (Goodfellow et al., 2014).
+
+The generator maps noise z ~ N(0, I) of size ``noise_dim`` through ``hidden_dims``
+reversed to ``prod(input_dim)`` pixels and a sigmoid; the discriminator maps an image
+through ``hidden_dims`` to one logit s (D(x) = sigmoid(s) is the probability that x is
+real). Hidden layers use LeakyReLU(0.2).
+
+Args:
+    input_dim: number of pixels, or an image shape such as (8, 8).
+    noise_dim: size of the generator's input noise z.
+    hidden_dims: widths of the discriminator's hidden layers; the generator mirrors them.
+
+Shapes: ``generator`` (B, noise_dim) -> (B, D) in [0, 1]; ``discriminator`` (B, D) ->
+(B, 1) logits. Introduced in chapter 5.
+""",
+    "GAN.noise": """n draws z ~ N(0, I), shape (n, noise_dim), on the model's device.
+
+Args:
+    n: how many.
+    seed: an integer for a repeatable draw, or None for the framework's global stream.
+""",
+    "GAN.decode": """G(z): (B, noise_dim) -> images (B, *input) in [0, 1] (differentiable).""",
+    "GAN.discriminate": """Discriminator logits s(x): (B, *input) -> (B,); D(x) = sigmoid(s).""",
+    "GAN.generate": """n samples G(z), z ~ N(0, I): images in [0, 1], shape (n, *input).
+
+Args:
+    n: how many.
+    seed: an integer for a repeatable draw, or None for the framework's global stream.
+""",
+    "discriminator_loss": """The discriminator's per-example loss, ``-log D(x) - log(1 - D(G(z)))``.
+
+Computed from logits as ``softplus(-real_logits) + softplus(fake_logits)``, so it is
+finite for any logit. Its batch mean estimates ``-V(D, G)``, minus the value of the
+minimax game; the optimal discriminator reaches ``log 4 - 2 JS(p_data || p_g)``.
+
+Args:
+    real_logits: discriminator logits on real data, shape (B,).
+    fake_logits: discriminator logits on generated data, shape (B,).
+
+Returns:
+    Tensor of shape (B,), in nats.
+
+Raises:
+    ValueError: if a logit tensor is not of shape (B,), the shapes differ, or a logit
+        is NaN or inf.
+
+Introduced in chapter 5.
+""",
+    "generator_loss": """The generator's per-example loss, from the discriminator's logits on G(z).
+
+``non_saturating=True`` (the default, what GANs are trained with): ``-log D(G(z)) =
+softplus(-s)``; its gradient with respect to the logit tends to -1 when D(G(z)) is
+near 0, where the generator most needs it. ``non_saturating=False``: the minimax
+game's own ``log(1 - D(G(z))) = -softplus(s)``, whose gradient ``-D(G(z))`` vanishes
+there.
+
+Args:
+    fake_logits: discriminator logits on generated data, shape (B,).
+    non_saturating: which of the two losses.
+
+Returns:
+    Tensor of shape (B,), in nats.
+
+Raises:
+    ValueError: if the logits are not of shape (B,) or hold NaN or inf, or
+        ``non_saturating`` is not a bool.
+
+Introduced in chapter 5.
+""",
+    "fit_gan": """Train ``gan`` on ``x_train``: alternate one discriminator and one generator step.
+
+Each step draws a batch of real images and as many noise vectors z, takes an Adam step
+(betas 0.5, 0.999, as Radford et al. 2016 recommend) on the batch mean of
+:func:`discriminator_loss` with G(z) held fixed, then one on the batch mean of
+:func:`generator_loss` through the updated discriminator. Data stay on the device and
+epoch totals are read back once per epoch.
+
+Args:
+    gan: a :class:`GAN` or :class:`ConvGAN`.
+    x_train: real images in [0, 1], shape (N, *input) (NumPy array or tensor).
+    epochs: passes over the data.
+    batch_size: real (and generated) examples per step.
+    lr: Adam learning rate of both players.
+    seed: seeds the shuffling and the noise.
+    progress: show a progress bar over epochs.
+    non_saturating: train the generator with ``-log D(G(z))`` (True) or with the
+        minimax ``log(1 - D(G(z)))`` (False).
+    callback: optional ``callback(epoch, gan)`` called after each epoch (epoch counts
+        from 1), e.g. to keep samples over training.
+
+Returns:
+    ``{"d_loss", "g_loss", "d_real", "d_fake"}``, one float per epoch each: the mean
+    per-example losses, and the mean of D(x) on real and of D(G(z)) on generated images
+    (seen by the discriminator step).
+
+Raises:
+    ValueError: for a model that is not a GAN, non-positive sizes, data of the wrong
+        shape or outside [0, 1].
+    FloatingPointError: if a loss becomes NaN or infinite.
+
+Introduced in chapter 5.
+""",
+}
+
+DOCS: dict[str, str] = {
+    **_UTILITIES, **_LOSSES, **_LIKELIHOODS, **_PRIORS, **_AUTOENCODER, **_VAE, **_CONV,
+    **_TRAINING, **_GAN,
+}
+for _cls in _LIKELIHOODS:
+    for _m, _text in _LIKELIHOOD_METHODS.items():
+        DOCS[f"{_cls}.{_m}"] = _text
+for _cls in _PRIORS:
+    for _m, _text in _PRIOR_METHODS.items():
+        DOCS[f"{_cls}.{_m}"] = _text
+DOCS["VampPrior.pseudo_inputs"] = "The K pseudo-inputs sigmoid(u_k), shape (K, *input), in (0, 1)."
+DOCS["StandardNormal.kl"] = "Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)), shape (B,); see :func:`gaussian_kl`."
+for _cls, _base in (("ConvAutoencoder", "Autoencoder"), ("ConvVAE", "VAE"), ("ConvGAN", "GAN")):
+    for _key in [k for k in DOCS if k.startswith(_base + ".")]:
+        DOCS[_cls + _key[len(_base):]] = DOCS[_key]
+
+
+def documented(name: str):
+    """Decorator: give a function, or a class and its public methods, the text of ``DOCS``.
+
+    A class's methods with an entry ``"Class.method"`` get it; a method without one
+    keeps its own docstring (the tests require every public one to have an entry).
+    """
+
+    def apply(obj):
+        obj.__doc__ = inspect.cleandoc(DOCS[name])
+        if inspect.isclass(obj):
+            # Methods may come from a private base class shared by several models.
+            for attr in dir(obj):
+                key = f"{name}.{attr}"
+                value = inspect.getattr_static(obj, attr)
+                if key in DOCS and inspect.isfunction(value):
+                    value.__doc__ = inspect.cleandoc(DOCS[key])
+        return obj
+
+    return apply

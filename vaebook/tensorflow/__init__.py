@@ -1,0 +1,38 @@
+"""TensorFlow half of ``vaebook``: losses, likelihoods and priors, models, evaluation, training.
+
+The same public names, signatures and docstrings as :mod:`vaebook.torch` (the tests
+compare them); see ``vaebook.PUBLIC_API``. Models are subclassed ``keras.Model``s and
+losses plain TensorFlow functions, usable inside ``tf.function``. Every loss is per
+example: summed over data (or latent) dimensions, shape (B,); the caller averages.
+
+Importing this module imports TensorFlow without its start-up log lines (see
+``vaebook._quiet_tensorflow``); import it before ``tensorflow`` itself.
+"""
+
+from .._arrays import to_numpy
+from ._util import device, set_seed, to_tensor
+from .conv import ConvAutoencoder, ConvGAN, ConvVAE
+from .distributions import (
+    Bernoulli,
+    ContinuousBernoulli,
+    Gaussian,
+    MixturePrior,
+    StandardNormal,
+    VampPrior,
+)
+from .evaluate import iwae_bound
+from .gan import GAN, discriminator_loss, fit_gan, generator_loss
+from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
+from .models import VAE, Autoencoder
+from .train import fit
+
+# The same list as vaebook.PUBLIC_API (tests/test_api.py holds them equal).
+__all__ = [
+    "gaussian_kl", "bernoulli_nll", "gaussian_nll", "reparameterize",
+    "Bernoulli", "Gaussian", "ContinuousBernoulli",
+    "StandardNormal", "MixturePrior", "VampPrior",
+    "Autoencoder", "VAE", "ConvAutoencoder", "ConvVAE",
+    "iwae_bound", "fit",
+    "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
+    "set_seed", "device", "to_tensor", "to_numpy",
+]

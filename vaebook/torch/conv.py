@@ -1,0 +1,93 @@
+"""Convolutional models in PyTorch: the contract of the MLP ones, conv networks inside.
+
+Each network keeps the flat interface of the MLP ones ((B, D) in, (B, D) out) and
+reshapes to images internally, so ``fit``, ``iwae_bound`` and ``fit_gan`` need nothing
+new. The layers are the same as in :mod:`vaebook.tensorflow.conv` (4x4 kernels,
+stride 2, padding 1 here and "same" there, which pad alike), so weights carry over.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from .. import _validate as check
+from .._docs import documented
+from .gan import _LEAK, GAN
+from .models import VAE, Autoencoder
+
+__all__ = ["ConvAutoencoder", "ConvVAE", "ConvGAN", "conv_encoder", "conv_decoder"]
+
+
+def _sizes(shape, channels, cls: str):
+    c1, c2 = check.channels(cls, channels)
+    h, w = shape
+    return c1, c2, h // 4, w // 4
+
+
+def conv_encoder(shape, channels, out_dim: int, leak: float = 0.0) -> nn.Sequential:
+    """(B, h*w) -> (B, out_dim): two stride-2 convolutions (h -> h/4), then a linear layer."""
+    c1, c2, h4, w4 = _sizes(shape, channels, "conv_encoder")
+    act = (lambda: nn.LeakyReLU(leak)) if leak else nn.ReLU
+    return nn.Sequential(
+        nn.Unflatten(1, (1, *shape)),
+        nn.Conv2d(1, c1, 4, stride=2, padding=1), act(),
+        nn.Conv2d(c1, c2, 4, stride=2, padding=1), act(),
+        nn.Flatten(),
+        nn.Linear(c2 * h4 * w4, out_dim),
+    )
+
+
+def conv_decoder(shape, channels, in_dim: int, sigmoid: bool = False) -> nn.Sequential:
+    """(B, in_dim) -> (B, h*w): a linear layer to (c2, h/4, w/4), two transposed convolutions."""
+    c1, c2, h4, w4 = _sizes(shape, channels, "conv_decoder")
+    layers = [
+        nn.Linear(in_dim, c2 * h4 * w4), nn.ReLU(),
+        nn.Unflatten(1, (c2, h4, w4)),
+        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),
+        nn.Flatten(),
+    ]
+    if sigmoid:
+        layers.append(nn.Sigmoid())
+    return nn.Sequential(*layers)
+
+
+@documented("ConvAutoencoder")
+class ConvAutoencoder(Autoencoder):
+    def __init__(self, input_dim=(28, 28), latent_dim=16, channels=(32, 64),
+                 likelihood="bernoulli", obs_logvar=0.0):
+        shape = check.image_shape("ConvAutoencoder", input_dim, 4)
+        self.channels = check.channels("ConvAutoencoder", channels)
+        super().__init__(
+            shape, latent_dim, (), likelihood, obs_logvar,
+            encoder=conv_encoder(shape, channels, check.positive_int(
+                "ConvAutoencoder", "latent_dim", latent_dim)),
+            decoder=conv_decoder(shape, channels, latent_dim),
+        )
+
+
+@documented("ConvVAE")
+class ConvVAE(VAE):
+    def __init__(self, input_dim=(28, 28), latent_dim=16, channels=(32, 64),
+                 likelihood="bernoulli", beta=1.0, obs_logvar=0.0, prior=None):
+        shape = check.image_shape("ConvVAE", input_dim, 4)
+        self.channels = check.channels("ConvVAE", channels)
+        d = check.positive_int("ConvVAE", "latent_dim", latent_dim)
+        super().__init__(
+            shape, d, (), likelihood, beta, obs_logvar, prior,
+            encoder=conv_encoder(shape, channels, 2 * d),
+            decoder=conv_decoder(shape, channels, d),
+        )
+
+
+@documented("ConvGAN")
+class ConvGAN(GAN):
+    def __init__(self, input_dim=(28, 28), noise_dim=32, channels=(32, 64)):
+        self.channels = check.channels("ConvGAN", channels)
+        check.image_shape("ConvGAN", input_dim, 4)
+        super().__init__(input_dim, noise_dim, ())
+
+    def _build(self) -> None:
+        self.generator = conv_decoder(self.data_shape, self.channels, self.noise_dim,
+                                      sigmoid=True)
+        self.discriminator = conv_encoder(self.data_shape, self.channels, 1, leak=_LEAK)
