@@ -166,7 +166,7 @@ def test_bad_seed():
 
 
 def test_constants():
-    assert set(data.OFFLINE_DATASETS) == {"digits", "shapes"}
+    assert set(data.OFFLINE_DATASETS) == {"digits", "font_digits", "shapes"}
     assert set(data.OFFLINE_DATASETS) < set(data.DATASETS)
     assert {"mnist", "fashion_mnist"} < set(data.DATASETS)
 

@@ -1,16 +1,21 @@
 """Data sets for the book, as NumPy arrays: images in [0, 1] and their labels.
 
-One entry point, :func:`load_dataset`, serves four data sets:
+One entry point, :func:`load_dataset`, serves five data sets:
 
 - ``"digits"``: scikit-learn's handwritten digits, 8 x 8, 1438 train / 359 test;
   shipped with scikit-learn, no network.
+- ``"font_digits"``: synthetic MNIST-like digits, 28 x 28 grey levels, rendered here
+  from the fonts matplotlib ships (:mod:`vaebook.font_digits`), 10000 train / 2000
+  test by default and as many as MNIST's 60000 / 10000 on request; no network.
 - ``"shapes"``: squares, ellipses and triangles generated here (dSprites-style),
   28 x 28, binary, 6000 train / 1000 test by default; no network.
 - ``"mnist"``, ``"fashion_mnist"``: 28 x 28, 60000 train / 10000 test; downloaded
   once with ``pooch``, checked against published MD5 checksums, and cached.
 
-The two offline data sets (:data:`OFFLINE_DATASETS`) are the defaults of every
-chapter, so the book builds and runs with no network at all.
+The three offline data sets (:data:`OFFLINE_DATASETS`) are the defaults of every
+chapter, so the book builds and runs with no network at all. ``binarize=True`` gives
+a fixed Bernoulli draw of any of them (:func:`binarize`), the data on which a
+Bernoulli decoder's log-likelihood is a log-likelihood.
 
 Nothing here imports PyTorch or TensorFlow: the arrays go into either framework.
 """
@@ -34,16 +39,17 @@ __all__ = [
     "SHAPE_NAMES",
     "SPLITS",
     "DownloadError",
+    "binarize",
     "cache_directory",
     "load_dataset",
     "make_shapes",
     "render_shapes",
 ]
 
-DATASETS = ("digits", "shapes", "mnist", "fashion_mnist")
+DATASETS = ("digits", "font_digits", "shapes", "mnist", "fashion_mnist")
 """Every name :func:`load_dataset` accepts."""
 
-OFFLINE_DATASETS = ("digits", "shapes")
+OFFLINE_DATASETS = ("digits", "font_digits", "shapes")
 """The data sets that need no network: shipped with scikit-learn, or generated here."""
 
 SPLITS = ("train", "test")
@@ -67,6 +73,8 @@ _MIN_SCALE, _MAX_SCALE = 0.5, 1.0
 _CENTRE_LO = _MAX_RADIUS + 1.0
 _CENTRE_HI = _SHAPES_SIZE - _MAX_RADIUS - 1.0
 _SHAPES_DEFAULT_SIZE = {"train": 6000, "test": 1000}
+_FONT_DIGITS_DEFAULT_SIZE = {"train": 10000, "test": 2000}
+_FONT_DIGITS_VERSION = 1  # part of the cache file's name: bump it when the recipe changes
 _SHAPES_CHUNK = 2048  # images rendered at once: bounds memory for large n
 
 # Seconds to wait for a name lookup or a stalled socket before calling the network
@@ -115,14 +123,15 @@ def load_dataset(
     n: int | None = None,
     seed: int = 0,
     cache_dir: str | os.PathLike | None = None,
+    binarize: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | dict[str, np.ndarray]]:
     """Load one split of a data set as ``(images, labels)``.
 
     Parameters
     ----------
     name
-        One of :data:`DATASETS`: ``"digits"``, ``"shapes"``, ``"mnist"``,
-        ``"fashion_mnist"``. The first two need no network.
+        One of :data:`DATASETS`: ``"digits"``, ``"font_digits"``, ``"shapes"``,
+        ``"mnist"``, ``"fashion_mnist"``. The first three need no network.
     split
         ``"train"`` or ``"test"``. For ``"digits"`` the split is a fixed, stratified
         80/20 split (20 % of every class is held out); it does not depend on `seed`,
@@ -134,23 +143,32 @@ def load_dataset(
         stored data sets the split is shuffled with `seed` and the first `n`
         examples are kept, so ``load_dataset(name, n=100, seed=s)`` equals the first
         100 of ``load_dataset(name, seed=s)``. For ``"shapes"`` `n` is the number
-        of images generated (default 6000 train, 1000 test); the first `n` images
-        do not depend on how many are asked for either.
+        of images generated (default 6000 train, 1000 test), and for
+        ``"font_digits"`` too (default 10000 train, 2000 test); the first `n`
+        images do not depend on how many are asked for either.
     seed
         A non-negative integer. The order of the examples (stored data sets), or
         the whole generated data set (``"shapes"``). Same seed, same arrays.
     cache_dir
-        Where downloads are kept. Default: the environment variable
-        ``VAEBOOK_DATA`` if set, else the user cache directory
+        Where downloads (and generated ``"font_digits"``) are kept. Default: the
+        environment variable ``VAEBOOK_DATA`` if set, else the user cache directory
         (``pooch.os_cache("vaebook")``); see :func:`cache_directory`.
+    binarize
+        Return one fixed Bernoulli draw of the images (each pixel 1 with probability
+        its grey level), the same for the same `seed` and `split`: a binary test set
+        for likelihoods, as Burda et al. (2016) used for MNIST. To train on a fresh
+        draw every epoch instead, pass the grey images to ``fit(..., binarize=True)``.
 
     Returns
     -------
     images : np.ndarray, float32, shape (n, h, w), values in [0, 1]
         (8, 8) images for ``"digits"`` (0..16 divided by 16), (28, 28) for the
-        others (0..255 divided by 255; ``"shapes"`` is binary, exactly 0 or 1).
+        others (0..255 divided by 255; ``"shapes"`` is binary, exactly 0 or 1;
+        ``"font_digits"`` has anti-aliased grey levels). Exactly 0 or 1 everywhere
+        with ``binarize=True``.
     labels : np.ndarray of int64, shape (n,), or dict of np.ndarray
-        The class (0..9) for ``"digits"``, ``"mnist"`` and ``"fashion_mnist"``.
+        The class (0..9) for ``"digits"``, ``"font_digits"``, ``"mnist"`` and
+        ``"fashion_mnist"``.
         For ``"shapes"``, a dict of the generative factors, each of shape (n,):
 
         - ``"shape"``: int64 in {0, 1, 2}, indexing :data:`SHAPE_NAMES`
@@ -189,10 +207,22 @@ def load_dataset(
         raise ValueError(f"load_dataset: argument `split` must be one of {SPLITS}; got {split!r}.")
     n = _check_n(n)
     seed = _check_seed(seed)
+    if not isinstance(binarize, bool):
+        raise ValueError(f"load_dataset: argument `binarize` must be True or False; got {binarize!r}.")
+    images, labels = _load(name, split, n, seed, cache_dir)
+    if binarize:
+        images = _bernoulli_draw(images, (seed, SPLITS.index(split)))
+    return images, labels
 
+
+def _load(name, split, n, seed, cache_dir):
     if name == "shapes":
         count = _SHAPES_DEFAULT_SIZE[split] if n is None else n
         return make_shapes(count, seed=seed, stream=SPLITS.index(split))
+
+    if name == "font_digits":
+        count = _FONT_DIGITS_DEFAULT_SIZE[split] if n is None else n
+        return _font_digits(count, seed, SPLITS.index(split), cache_dir)
 
     if name == "digits":
         images, labels = _digits(split)
@@ -208,6 +238,35 @@ def load_dataset(
             )
         order = order[:n]
     return np.ascontiguousarray(images[order]), labels[order]
+
+
+def binarize(images: np.ndarray, seed=0) -> np.ndarray:
+    """One Bernoulli draw of ``images``: each pixel 1 with probability its grey level.
+
+    Parameters
+    ----------
+    images
+        Grey levels in [0, 1], any shape.
+    seed
+        A non-negative integer (or a tuple of them) for the draw: the same seed gives
+        the same binary images.
+
+    Returns
+    -------
+    np.ndarray, float32, the shape of `images`, values exactly 0 or 1.
+    """
+    return _bernoulli_draw(images, seed)
+
+
+def _bernoulli_draw(images, seed) -> np.ndarray:
+    images = np.asarray(images, dtype=np.float32)
+    if images.size and (not np.isfinite(images).all() or images.min() < 0 or images.max() > 1):
+        raise ValueError(
+            "binarize: argument `images` must hold grey levels in [0, 1]; got values in "
+            f"[{np.nanmin(images):.4g}, {np.nanmax(images):.4g}]."
+        )
+    rng = np.random.default_rng(seed)
+    return (rng.random(images.shape, dtype=np.float32) < images).astype(np.float32)
 
 
 def cache_directory(cache_dir: str | os.PathLike | None = None) -> Path:
@@ -315,6 +374,32 @@ def _check_seed(seed, what: str = "seed", func: str = "load_dataset") -> int:
     if isinstance(seed, bool) or value < 0:
         raise ValueError(f"{func}: argument `{what}` must be a non-negative integer; got {seed!r}.")
     return value
+
+
+# -------------------------------------------------------------------- font digits
+
+
+def _font_digits(n: int, seed: int, stream: int, cache_dir) -> tuple[np.ndarray, np.ndarray]:
+    """Generated once (seconds), then read back from the cache (a fraction of a second)."""
+    from .font_digits import make_font_digits
+
+    path = (cache_directory(cache_dir) / "font_digits"
+            / f"v{_FONT_DIGITS_VERSION}-seed{seed}-stream{stream}-n{n}.npz")
+    if path.exists():
+        try:
+            with np.load(path) as stored:
+                return stored["images"], stored["labels"]
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file: make the data again
+    images, labels = make_font_digits(n, seed=seed, stream=stream)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, images=images, labels=labels)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache: the data are still returned
+    return images, labels
 
 
 # -------------------------------------------------------------------- digits
