@@ -8,6 +8,7 @@ framework that is not made to the other fails here, not in a reader's notebook.
 from __future__ import annotations
 
 import ast
+import re
 import inspect
 from pathlib import Path
 
@@ -185,3 +186,9 @@ def test_framework_modules_import_only_their_framework():
             assert not any(d.startswith("vaebook.tensorflow") for d in deps), module
         if module.startswith("vaebook.tensorflow"):
             assert not any(d.startswith("vaebook.torch") for d in deps), module
+
+
+def test_the_api_page_documents_every_public_name():
+    page = (PACKAGE.parent / "chapters" / "api.md").read_text()
+    documented = set(re.findall(r"\.\. auto(?:function|class):: (\w+)", page))
+    assert sorted(set(vaebook.PUBLIC_API) - documented) == []

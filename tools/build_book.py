@@ -42,7 +42,6 @@ import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools.outputs import merge_streams  # noqa: E402
 from tools.notebook_rules import (  # noqa: E402
     BOOK_BUDGET,
     BUDGETS,
@@ -51,6 +50,7 @@ from tools.notebook_rules import (  # noqa: E402
     repository,
     toc_files,
 )
+from tools.outputs import merge_streams  # noqa: E402
 
 BUILD = ROOT / "_build"
 EXECUTED = BUILD / "executed"

@@ -60,19 +60,18 @@ def install_cell(url: str | None = None, branch: str | None = None) -> str:
     return (
         "# Colab and fresh environments: install the book's helper package if it is\n"
         "# missing. It brings no torch, tensorflow or numpy pins: Colab's own stay.\n"
-        "try:\n"
-        "    import vaebook  # noqa: F401\n"
-        "except ImportError:\n"
+        "import importlib.util\n"
+        "\n"
+        'if importlib.util.find_spec("vaebook") is None:\n'
         f'    PACKAGE = "vaebook @ git+{url}@{branch}"\n'
         '    %pip install -q "{PACKAGE}"\n'
-        "    try:\n"
-        "        import vaebook  # noqa: F401\n"
-        "    except ImportError:\n"
+        "    importlib.invalidate_caches()\n"
+        '    if importlib.util.find_spec("vaebook") is None:\n'
         "        raise RuntimeError(\n"
         "            f\"could not install {PACKAGE!r}: pip's message above says why. \"\n"
         '            "Check that this runtime has internet access (Colab has, by "\n'
         '            "default), then run this cell again."\n'
-        "        ) from None"
+        "        )"
     )
 
 

@@ -29,7 +29,7 @@ In TensorFlow this also turns on op determinism, so a seeded run gives the same
 numbers twice on one machine. (Across CPUs the last digits may differ.)
 
 Args:
-    seed: an integer in [0, 2**32).
+    seed: an integer in [0, ``2**32``).
 
 Raises:
     ValueError: if ``seed`` is negative, too large or not an integer.
@@ -178,7 +178,7 @@ log-variance is one trainable number shared by all pixels, starting at ``logvar`
 (chapter 2 fits it to grey-level digits).
 
 Args:
-    logvar: the (initial) log-variance exp(logvar) = sigma_x**2; 0.0 gives unit variance.
+    logvar: the (initial) log-variance exp(logvar) = ``sigma_x**2``; 0.0 gives unit variance.
     learned: train the log-variance with the model.
 """,
     "ContinuousBernoulli": """The continuous Bernoulli (Loaiza-Ganem & Cunningham, 2019): a density on [0, 1].
@@ -211,7 +211,7 @@ Its KL to a diagonal Gaussian posterior has a closed form (:func:`gaussian_kl`),
 Args:
     latent_dim: d; None takes the model's.
 """,
-    "MixturePrior": """A learned mixture of K diagonal Gaussians, p(z) = sum_k pi_k N(z; m_k, diag s_k**2).
+    "MixturePrior": """A learned mixture of K diagonal Gaussians, p(z) = sum_k pi_k N(z; m_k, diag ``s_k**2``).
 
 Means, log-variances and mixing logits are trained with the model. There is no closed
 form for its KL to the posterior: :meth:`VAE.loss_terms` estimates it with the
@@ -226,7 +226,7 @@ Args:
 
 A mixture of the model's own posterior at K learned pseudo-inputs of the data's shape.
 The pseudo-inputs are ``sigmoid(u_k)``, always valid data in (0, 1), with u_k drawn
-from N(0, 0.1**2) at the start (grey images). The KL is estimated as for
+from N(0, ``0.1**2``) at the start (grey images). The KL is estimated as for
 :class:`MixturePrior`. Introduced in chapter 8.
 
 Args:
@@ -265,16 +265,16 @@ Raises:
     ValueError: for a non-positive size, an unknown likelihood, or networks of the
         wrong shape.
 
-Shapes: ``encode`` (B, *input) -> (B, d); ``decode`` (B, d) -> (B, *input). Introduced
+Shapes: ``encode`` ``(B, *input)`` -> (B, d); ``decode`` (B, d) -> ``(B, *input)``. Introduced
 in chapter 1.
 """,
-    "Autoencoder.encode": """(B, *input) or (B, D) -> codes, shape (B, d).""",
-    "Autoencoder.decode": """(B, d) -> decoder outputs (logits or means), shape (B, *input).""",
-    "Autoencoder.reconstruct": """Reconstructions in data space (probabilities or means), shape (B, *input).""",
+    "Autoencoder.encode": """``(B, *input)`` or (B, D) -> codes, shape (B, d).""",
+    "Autoencoder.decode": """(B, d) -> decoder outputs (logits or means), shape ``(B, *input)``.""",
+    "Autoencoder.reconstruct": """Reconstructions in data space (probabilities or means), shape ``(B, *input)``.""",
     "Autoencoder.loss_terms": """Per-example training loss ``-log p(x | z = encode(x))``, under the key "loss".
 
 Args:
-    x: data, shape (B, *input); float64 is cast to float32.
+    x: data, shape ``(B, *input)``; float64 is cast to float32.
 
 Returns:
     ``{"loss": tensor of shape (B,)}``, in nats.
@@ -301,20 +301,20 @@ Args:{_MODEL_ARGS}{_LIK_ARG}
 Raises:
     ValueError: for a non-positive size, a negative beta, an unknown likelihood or prior.
 
-Shapes: ``encode`` (B, *input) -> (mu, logvar), each (B, d); ``decode`` (B, d) ->
-(B, *input). Introduced in chapter 4.
+Shapes: ``encode`` ``(B, *input)`` -> (mu, logvar), each (B, d); ``decode`` (B, d) ->
+``(B, *input)``. Introduced in chapter 4.
 """,
-    "VAE.encode": """(B, *input) or (B, D) -> (mu, logvar), each of shape (B, d).""",
-    "VAE.decode": """(B, d) -> decoder outputs (logits or means), shape (B, *input).""",
+    "VAE.encode": """``(B, *input)`` or (B, D) -> (mu, logvar), each of shape (B, d).""",
+    "VAE.decode": """(B, d) -> decoder outputs (logits or means), shape ``(B, *input)``.""",
     "VAE.loss_terms": """Per-example terms of the (beta-weighted) negative ELBO, each of shape (B,), in nats.
 
 ``reconstruction`` = -log p(x|z) at one reparameterized sample z ~ q(z|x); ``kl`` =
 KL(q(z|x) || p(z)), in closed form for the standard normal prior and estimated at the
 same z (``log q(z|x) - log p(z)``) for a learned one; ``loss`` = reconstruction +
-beta * kl.
+``beta * kl``.
 
 Args:
-    x: data, shape (B, *input); float64 is cast to float32.
+    x: data, shape ``(B, *input)``; float64 is cast to float32.
 
 Raises:
     ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
@@ -331,13 +331,13 @@ Args:
     z: a sample from q(z|x), shape (B, d).
 """,
     "VAE.elbo": """Single-sample estimate of the ELBO (beta = 1), shape (B,), in nats. Maximise it; the loss is -ELBO.""",
-    "VAE.sample": """Decode n draws z ~ p(z); returns the means of p(x|z), shape (n, *input).
+    "VAE.sample": """Decode n draws z ~ p(z); returns the means of p(x|z), shape ``(n, *input)``.
 
 Args:
     n: how many samples.
     seed: an integer for a repeatable draw, or None for the framework's global stream.
 """,
-    "VAE.reconstruct": """Decode the posterior mean of each x; returns the means of p(x|z), shape (B, *input).""",
+    "VAE.reconstruct": """Decode the posterior mean of each x; returns the means of p(x|z), shape ``(B, *input)``.""",
     "VAE.log_px_given_z": """log p(x | z), shape (B,), for x of shape (B, ...) and codes z of shape (B, d).""",
 }
 
@@ -398,10 +398,10 @@ Args:
     model: a :class:`VAE`, or any model with ``encode(x) -> (mu, logvar)``,
         ``log_px_given_z(x, z)``, ``input_dim`` and ``latent_dim`` (and optionally a
         ``prior``; the standard normal otherwise).
-    x: data, shape (N, *input).
+    x: data, shape ``(N, *input)``.
     k: number of importance samples.
     batch_size: examples per pass.
-    chunk_size: samples per pass; None keeps about 2**22 decoder outputs per pass.
+    chunk_size: samples per pass; None keeps about ``2**22`` decoder outputs per pass.
     seed: an integer for repeatable samples, or None for the framework's global stream.
 
 Returns:
@@ -425,7 +425,7 @@ Args:
     model: an :class:`Autoencoder`, a :class:`VAE` (MLP or conv), or any model with a
         ``loss_terms(x)`` method returning a dict of per-example tensors with a
         ``"loss"`` key.
-    x_train: training data, shape (N, *input) (NumPy array or tensor).
+    x_train: training data, shape ``(N, *input)`` (NumPy array or tensor).
     epochs: passes over the data.
     batch_size: examples per step; the loss is the batch mean of the per-example loss.
     lr: Adam learning rate.
@@ -474,9 +474,9 @@ Args:
     n: how many.
     seed: an integer for a repeatable draw, or None for the framework's global stream.
 """,
-    "GAN.decode": """G(z): (B, noise_dim) -> images (B, *input) in [0, 1] (differentiable).""",
-    "GAN.discriminate": """Discriminator logits s(x): (B, *input) -> (B,); D(x) = sigmoid(s).""",
-    "GAN.generate": """n samples G(z), z ~ N(0, I): images in [0, 1], shape (n, *input).
+    "GAN.decode": """G(z): (B, noise_dim) -> images ``(B, *input)`` in [0, 1] (differentiable).""",
+    "GAN.discriminate": """Discriminator logits s(x): ``(B, *input)`` -> (B,); D(x) = sigmoid(s).""",
+    "GAN.generate": """n samples G(z), z ~ N(0, I): images in [0, 1], shape ``(n, *input)``.
 
 Args:
     n: how many.
@@ -532,7 +532,7 @@ epoch totals are read back once per epoch.
 
 Args:
     gan: a :class:`GAN` or :class:`ConvGAN`.
-    x_train: real images in [0, 1], shape (N, *input) (NumPy array or tensor).
+    x_train: real images in [0, 1], shape ``(N, *input)`` (NumPy array or tensor).
     epochs: passes over the data.
     batch_size: real (and generated) examples per step.
     lr: Adam learning rate of both players.
@@ -567,7 +567,7 @@ for _cls in _LIKELIHOODS:
 for _cls in _PRIORS:
     for _m, _text in _PRIOR_METHODS.items():
         DOCS[f"{_cls}.{_m}"] = _text
-DOCS["VampPrior.pseudo_inputs"] = "The K pseudo-inputs sigmoid(u_k), shape (K, *input), in (0, 1)."
+DOCS["VampPrior.pseudo_inputs"] = "The K pseudo-inputs sigmoid(u_k), shape ``(K, *input)``, in (0, 1)."
 DOCS["StandardNormal.kl"] = "Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)), shape (B,); see :func:`gaussian_kl`."
 for _cls, _base in (("ConvAutoencoder", "Autoencoder"), ("ConvVAE", "VAE"), ("ConvGAN", "GAN")):
     for _key in [k for k in DOCS if k.startswith(_base + ".")]:

@@ -50,7 +50,7 @@ DATASETS = ("digits", "font_digits", "shapes", "mnist", "fashion_mnist")
 """Every name :func:`load_dataset` accepts."""
 
 OFFLINE_DATASETS = ("digits", "font_digits", "shapes")
-"""The data sets that need no network: shipped with scikit-learn, or generated here."""
+"""The data sets that need no network (shipped with scikit-learn, or generated here)."""
 
 SPLITS = ("train", "test")
 
