@@ -8,8 +8,8 @@ framework that is not made to the other fails here, not in a reader's notebook.
 from __future__ import annotations
 
 import ast
-import re
 import inspect
+import re
 from pathlib import Path
 
 import pytest
