@@ -25,6 +25,7 @@ from tools.notebook_rules import (
     install_cell,
     read,
     repository,
+    run_parameters,
     tags,
     toc_files,
     toc_notebooks,
@@ -39,10 +40,18 @@ NETWORK_DATASETS = ("mnist", "fashion_mnist")
 # Rules a chapter does not meet yet, while it is being brought up to them: the test is
 # expected to fail there (strict: once the chapter meets the rule, the entry must go).
 # Empty when every chapter is done.
+_ALL = {"01_autoencoders", "02_mse_vs_cross_entropy", "03_elbo", "04_reparameterization",
+        "05_vae_vs_gan", "appendix_mistakes"}
 PENDING = {
     "markers": {"01_autoencoders"},
     "exercise_help": {"05_vae_vs_gan"},
+    "code_width": set(_ALL),
+    "cell_length": _ALL - {"01_autoencoders", "02_mse_vs_cross_entropy"},
+    "proof_cells_folded": {"01_autoencoders", "02_mse_vs_cross_entropy"},
+    "run_parameters": set(_ALL),
 }
+CODE_WIDTH = 84  # characters: what the book's code column shows at 1280 px (vaebook.css)
+CELL_LINES = 40  # a cell does one thing
 
 
 def pending(request, rule: str) -> None:
@@ -184,6 +193,60 @@ def test_no_cell_is_removed_from_the_page(nb):
     removed = [i for i, c in enumerate(nb.cells)
                if tags(c) & {"remove-cell", "remove-input", "remove-output", "remove_cell"}]
     assert not removed, f"cells {removed} are removed from the book: fold them (hide-input)"
+
+
+def test_code_fits_the_column(nb, request):
+    """Every code line fits the book's code column (`ruff format --line-length 84`)."""
+    pending(request, "code_width")
+    long = [(i, len(line)) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for line in c.source.splitlines() if len(line) > CODE_WIDTH]
+    assert not long, f"(cell, characters) of code lines over {CODE_WIDTH}: {long[:10]}"
+
+
+def test_cells_do_one_thing(nb, request):
+    pending(request, "cell_length")
+    long = [(i, c.source.count("\n") + 1) for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and c.source.count("\n") + 1 > CELL_LINES]
+    assert not long, f"(cell, lines) of code cells over {CELL_LINES} lines: split them: {long}"
+
+
+def _only_checks(source: str) -> bool:
+    """A cell whose statements are all asserts (and prints of what it checked)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:  # an IPython magic
+        return False
+    asserts = [n for n in body if isinstance(n, ast.Assert)]
+    others = [n for n in body if not isinstance(n, ast.Assert)
+              and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                       and getattr(n.value.func, "id", "") == "print")]
+    return bool(asserts) and not others
+
+
+def test_proof_cells_are_folded(nb, request):
+    """A cell that only asserts is the proof of a finding: folded, one click away."""
+    pending(request, "proof_cells_folded")
+    unfolded = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                and _only_checks(c.source) and "hide-input" not in tags(c)]
+    assert not unfolded, f"cells {unfolded} only check a claim: tag them hide-input"
+
+
+def test_long_and_test_run_parameters(nb, request):
+    """metadata.vaebook.long_run is the full-size run a reader is told to try; test_run
+    points it at the offline 28 x 28 data with fewer epochs, and make test runs it."""
+    pending(request, "run_parameters")
+    meta = nb.metadata.get("vaebook", {})
+    long_run, test_run = meta.get("long_run"), meta.get("test_run")
+    assert long_run and test_run, "metadata.vaebook needs long_run and test_run"
+    params = _assigned([c for c in _code_cells(nb) if "parameters" in tags(c)][0].source)
+    unknown = sorted((set(long_run) | set(test_run)) - set(params))
+    assert not unknown, f"long_run/test_run set parameters the cell does not define: {unknown}"
+    run = run_parameters(nb, "test_run")
+    assert run.get("DATASET", long_run.get("DATASET")) in ("font_digits", "shapes"), run
+    comment = [c for c in _code_cells(nb) if "parameters" in tags(c)][0].source
+    for name, value in long_run.items():
+        assert f"{name} = {value!r}".replace("'", '"') in comment, (
+            f"the parameters cell's comment must give the long run: {name} = {value!r}")
 
 
 def _exercise_key(nb) -> str:
