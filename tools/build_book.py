@@ -232,8 +232,14 @@ def execution_report(notebooks: list[str]) -> str:
     ) if v)
     summary = ("Every chapter ran within its budget." if not over else
                f"Over budget: {', '.join(Path(e).name for e in over)}.")
-    when = (f"The notebooks were executed between {min(finished_at)} and {max(finished_at)} "
-            "(local time); the" if finished_at else "The")
+    if run and run.get("started"):
+        when = (f"The last run that executed every notebook started at {run['started']} "
+                f"(local time) and took {float(run['wall_seconds']):.0f}\u00a0s of wall clock; "
+                "the")
+    elif finished_at:
+        when = f"The last notebook finished executing at {max(finished_at)} (local time); the"
+    else:
+        when = "The"
     return f"""# Execution report
 
 Every chapter is a notebook, executed from top to bottom with

@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"executing {len(todo)} notebook(s), {jobs} at a time, longest first: "
           + ", ".join(job[4] for job in todo), flush=True)
     failed = []
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(execute, src, dst, params, variant): (src, variant, label)
@@ -187,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - start
     if book_run and len(todo) == len(notebooks) and not overrides and not failed:
         RUN.write_text(json.dumps({"wall_seconds": round(wall, 1), "jobs": jobs,
+                                   "started": started,
                                    "finished": time.strftime("%Y-%m-%d %H:%M:%S")}, indent=2))
     print(f"executed {len(todo)} notebook(s) in {wall:.1f} s of wall time", flush=True)
     if failed:
