@@ -25,11 +25,12 @@ from tools.notebook_rules import (
     toc_files,
     toc_notebooks,
 )
+from vaebook import data
 
 NOTEBOOKS = toc_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 PARAMETERS = ("DATASET", "EPOCHS", "SEED")
-NETWORK_DATASETS = ("mnist", "fashion_mnist")
+NETWORK_DATASETS = tuple(d for d in data.DATASETS if d not in data.OFFLINE_DATASETS)
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=IDS)
