@@ -581,9 +581,10 @@ mixtures over the data set, estimated from the batch (of size M, drawn from the 
   low, by less as M grows); exact when the batch is the whole data set (M = N). With
   M = 1 only the own term is left.
 * ``"mws"`` (minibatch-weighted sampling, Chen et al., 2018): q(z_i) ~ 1 / (N M)
-  sum_j q(z_i | x_j). It underestimates log q(z_i), by log N when M = N and by about
-  log M when the posteriors do not overlap, so ``tc`` is too large by up to (d - 1)
-  times that.
+  sum_j q(z_i | x_j), 1/N times the batch mean. Where the posteriors overlap (the
+  marginals q(z_ik) nearly always) that is about N times too small; where a sample's
+  own posterior dominates, about M times. So ``tc`` comes out too large by a constant
+  of the order of (d - 1) log N: exactly (d - 1) log N when M = N.
 
 Args:
     mu: posterior means of the batch, shape (M, d).

@@ -330,8 +330,9 @@ def dci(codes, factors, regressor: str = "forest", test_fraction: float = 0.3,
     lasso of Eastwood & Williams with its penalty set to 0). Exact on codes that are a
     linear map of the factors; blind to relations that are not linear (a categorical
     factor is treated as the number of its class). ``regressor="forest"``: a random
-    forest of ``n_trees`` trees of depth at most 8 (as in Eastwood & Williams' second
-    variant); R_jk is the impurity-based importance, which sums to 1 for each factor.
+    forest of ``n_trees`` trees of depth at most 8 (Eastwood & Williams' other regressor;
+    the depth is our choice); R_jk is the impurity-based importance, which sums to 1
+    for each factor.
     On pure noise its importances spread evenly, so D and C are near 0.
 
     Args:
