@@ -30,11 +30,12 @@ from tools.notebook_rules import (
     toc_files,
     toc_notebooks,
 )
+from vaebook import data
 
 NOTEBOOKS = toc_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 PARAMETERS = ("DATASET", "EPOCHS", "SEED")
-NETWORK_DATASETS = ("mnist", "fashion_mnist")
+NETWORK_DATASETS = tuple(d for d in data.DATASETS if d not in data.OFFLINE_DATASETS)
 
 
 # Rules a chapter does not meet yet, while it is being brought up to them: the test is

@@ -557,9 +557,98 @@ Introduced in chapter 5.
 """,
 }
 
+# --------------------------------------------------------------------------- KL decomposition
+_TCVAE = {
+    "kl_decomposition": """The KL term split into index-code MI, total correlation and dimension-wise KL, per example.
+
+With the aggregate posterior q(z) = 1/N sum_n q(z | x_n) over a data set of N examples
+and the standard normal prior, the data average of KL(q(z|x) || p(z)) is
+``I_q(x; z) + KL(q(z) || prod_k q(z_k)) + sum_k KL(q(z_k) || p(z_k))`` (Hoffman &
+Johnson, 2016; Chen et al., 2018). For each example i, with its sample z_i ~ q(z|x_i):
+
+* ``mi`` = log q(z_i | x_i) - log q(z_i) (index-code mutual information);
+* ``tc`` = log q(z_i) - sum_k log q(z_ik) (total correlation);
+* ``dim_kl`` = sum_k log q(z_ik) - log p(z_i) (dimension-wise KL);
+* ``kl`` = log q(z_i | x_i) - log p(z_i), their sum exactly.
+
+Batch means of the three estimate the three terms; the mean of ``kl`` estimates the
+mean closed-form KL, whatever the estimator. q(z_i) and the marginals q(z_ik) are
+mixtures over the data set, estimated from the batch (of size M, drawn from the N):
+
+* ``"mss"`` (stratified): q(z_i) ~ q(z_i | x_i) / N + (N - 1) / (N (M - 1)) sum_{j != i}
+  q(z_i | x_j): the example's own term exactly, the other N - 1 examples' share from
+  the other M - 1 in the batch. An unbiased estimate of q(z_i) (its log is biased
+  low, by less as M grows); exact when the batch is the whole data set (M = N). With
+  M = 1 only the own term is left.
+* ``"mws"`` (minibatch-weighted sampling, Chen et al., 2018): q(z_i) ~ 1 / (N M)
+  sum_j q(z_i | x_j), 1/N times the batch mean. Where the posteriors overlap (the
+  marginals q(z_ik) nearly always) that is about N times too small; where a sample's
+  own posterior dominates, about M times. So ``tc`` comes out too large by a constant
+  of the order of (d - 1) log N: exactly (d - 1) log N when M = N.
+
+Args:
+    mu: posterior means of the batch, shape (M, d).
+    logvar: posterior log-variances, shape (M, d).
+    z: one sample z_i ~ q(z | x_i) per example, shape (M, d).
+    dataset_size: N, the size of the data set the batch was drawn from, at least M;
+        None: the batch is the whole data set (N = M).
+    estimator: ``"mss"`` or ``"mws"``.
+
+Returns:
+    ``{"mi", "tc", "dim_kl", "kl"}``, tensors of shape (M,), in nats. Memory and time
+    grow as M * M * d.
+
+Raises:
+    ValueError: if the shapes differ or are not (M, d), an input holds NaN or inf,
+        ``dataset_size`` is below M or not a positive integer, or the estimator is
+        unknown.
+
+Introduced in chapter 7.
+""",
+    "BetaTCVAE": f"""The beta-TC-VAE (Chen et al., 2018): a VAE whose loss weighs the total correlation by beta.
+
+Per example, ``loss = reconstruction + kl + (beta - 1) * tc``: the negative ELBO (with
+the closed-form KL, as :class:`VAE`) plus ``beta - 1`` times the total correlation
+estimated in the batch by :func:`kl_decomposition`. That is the objective
+``-E[log p(x|z)] + I + beta * TC + sum_k KL(q(z_k) || p(z_k))`` of Chen et al.; beta = 1
+is the VAE. The prior is the standard normal.
+
+Args:
+    input_dim: number of input features, or an image shape such as (28, 28).
+    latent_dim: size d of the code z.
+    dataset_size: N, the number of training examples (the aggregate posterior is a
+        mixture over them).
+    hidden_dims: widths of the encoder's hidden layers; the decoder mirrors them.{_LIK_ARG}
+    beta: weight of the total correlation; beta > 1 penalises dependence between the
+        code's dimensions in the aggregate posterior.
+    estimator: how q(z) is estimated in a batch, ``"mss"`` or ``"mws"`` (see
+        :func:`kl_decomposition`).{_NET_ARGS.format(out="2d: mu, then logvar")}
+
+Raises:
+    ValueError: for a non-positive size or dataset_size, a negative beta, an unknown
+        likelihood or estimator; in ``loss_terms``, a batch larger than dataset_size.
+
+Introduced in chapter 7.
+""",
+    "BetaTCVAE.loss_terms": """Per-example terms of the beta-TC-VAE loss, each of shape (B,), in nats.
+
+``reconstruction`` = -log p(x|z) at one reparameterized sample z ~ q(z|x); ``kl`` =
+KL(q(z|x) || p(z)) in closed form; ``mi``, ``tc``, ``dim_kl`` = the parts of
+:func:`kl_decomposition` at the same z (their sum is a one-sample estimate of ``kl``);
+``loss`` = reconstruction + kl + (beta - 1) * tc.
+
+Args:
+    x: data, shape (B, *input), B <= dataset_size; float64 is cast to float32.
+
+Raises:
+    ValueError: if ``x`` has the wrong shape, is empty, has more examples than
+        ``dataset_size``, or lies outside the likelihood's support.
+""",
+}
+
 DOCS: dict[str, str] = {
     **_UTILITIES, **_LOSSES, **_LIKELIHOODS, **_PRIORS, **_AUTOENCODER, **_VAE, **_CONV,
-    **_TRAINING, **_GAN,
+    **_TRAINING, **_GAN, **_TCVAE,
 }
 for _cls in _LIKELIHOODS:
     for _m, _text in _LIKELIHOOD_METHODS.items():
@@ -569,9 +658,10 @@ for _cls in _PRIORS:
         DOCS[f"{_cls}.{_m}"] = _text
 DOCS["VampPrior.pseudo_inputs"] = "The K pseudo-inputs sigmoid(u_k), shape ``(K, *input)``, in (0, 1)."
 DOCS["StandardNormal.kl"] = "Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)), shape (B,); see :func:`gaussian_kl`."
-for _cls, _base in (("ConvAutoencoder", "Autoencoder"), ("ConvVAE", "VAE"), ("ConvGAN", "GAN")):
+for _cls, _base in (("ConvAutoencoder", "Autoencoder"), ("ConvVAE", "VAE"), ("ConvGAN", "GAN"),
+                   ("BetaTCVAE", "VAE")):
     for _key in [k for k in DOCS if k.startswith(_base + ".")]:
-        DOCS[_cls + _key[len(_base):]] = DOCS[_key]
+        DOCS.setdefault(_cls + _key[len(_base):], DOCS[_key])
 
 
 def documented(name: str):

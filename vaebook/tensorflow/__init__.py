@@ -24,6 +24,7 @@ from .evaluate import iwae_bound
 from .gan import GAN, discriminator_loss, fit_gan, generator_loss
 from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
 from .models import VAE, Autoencoder
+from .tcvae import BetaTCVAE, kl_decomposition
 from .train import fit
 
 # The same list as vaebook.PUBLIC_API (tests/test_api.py holds them equal).
@@ -35,4 +36,5 @@ __all__ = [
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
+    "kl_decomposition", "BetaTCVAE",
 ]

@@ -7,7 +7,8 @@ examples gives a tensor of shape (B,) and the caller takes the mean.
 
 Modules: ``losses`` (the per-example losses), ``distributions`` (likelihoods and
 priors), ``models`` (MLP autoencoder and VAE), ``conv`` (conv models), ``gan``,
-``evaluate`` (``iwae_bound``), ``train`` (``fit``), ``_util`` (device, seeds, tensors).
+``evaluate`` (``iwae_bound``), ``train`` (``fit``), ``tcvae`` (the KL
+decomposition and the beta-TC-VAE), ``_util`` (device, seeds, tensors).
 """
 
 from .._arrays import to_numpy
@@ -25,6 +26,7 @@ from .evaluate import iwae_bound
 from .gan import GAN, discriminator_loss, fit_gan, generator_loss
 from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
 from .models import VAE, Autoencoder
+from .tcvae import BetaTCVAE, kl_decomposition
 from .train import fit
 
 # The same list as vaebook.PUBLIC_API (tests/test_api.py holds them equal).
@@ -36,4 +38,5 @@ __all__ = [
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
+    "kl_decomposition", "BetaTCVAE",
 ]
