@@ -326,7 +326,7 @@ def dci(codes, factors, regressor: str = "forest", test_fraction: float = 0.3,
 
     H_K is the entropy in log base K, so each term lies in [0, 1].
 
-    ``regressor="linear"``: least squares; R_jk = |w_jk|, the absolute weight (the
+    ``regressor="linear"``: least squares; ``R_jk = |w_jk|``, the absolute weight (the
     lasso of Eastwood & Williams with its penalty set to 0). Exact on codes that are a
     linear map of the factors; blind to relations that are not linear (a categorical
     factor is treated as the number of its class). ``regressor="forest"``: a random
