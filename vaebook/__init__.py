@@ -22,4 +22,6 @@ PUBLIC_API = (
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
+    "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
+    "planar_flow", "FlowVAE",
 )

@@ -89,6 +89,14 @@ def positive_int(func: str, name: str, value) -> int:
     return value
 
 
+def non_negative_int(func: str, name: str, value) -> int:
+    """Return ``value`` as an int, or raise ``ValueError`` unless it is an integer >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"{func}: argument `{name}` must be a non-negative integer; got {value!r}.")
+    return value
+
+
 def positive_float(func: str, name: str, value) -> float:
     """Return ``value`` as a float, or raise ``ValueError`` unless it is finite and > 0."""
     try:
@@ -224,6 +232,32 @@ def iwae_args(k, batch_size, chunk_size, seed_value) -> tuple[int, int, int | No
     if chunk_size is not None:
         chunk_size = positive_int("iwae_bound", "chunk_size", chunk_size)
     return k, batch_size, chunk_size, seed("iwae_bound", seed_value, allow_none=True)
+
+
+def log_weights(func: str, shape) -> None:
+    """Log-weights have shape (k, B): k >= 1 samples (axis 0) of B >= 1 examples."""
+    shape = _shape(shape)
+    if len(shape) != 2 or 0 in shape:
+        raise ValueError(
+            f"{func}: argument `log_w` must have shape (k, batch), samples on axis 0, with "
+            f"k >= 1 and batch >= 1; got shape {shape}."
+        )
+
+
+def posterior_noise(func: str, shape, mu_shape) -> None:
+    """Base noise of a posterior sample: (B, d) or (k, B, d), for means of shape (B, d)."""
+    shape, mu_shape = _shape(shape), _shape(mu_shape)
+    tail = shape[-2:]
+    known = all(s is not None for s in tail + mu_shape)  # unknown while tracing
+    if len(shape) not in (2, 3) or (known and tail != mu_shape):
+        raise ValueError(
+            f"{func}: argument `eps` must have shape (batch, latent_dim) = {mu_shape} or "
+            f"(k, batch, latent_dim); got shape {shape}."
+        )
+
+
+IWAE_OBJECTIVES = ("iwae", "vae")
+"""What :func:`iwae_terms` trains: the bound L_k, or the mean of the k ELBO samples."""
 
 
 def posterior(func: str, model, out):

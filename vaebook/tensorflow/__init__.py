@@ -21,7 +21,9 @@ from .distributions import (
     VampPrior,
 )
 from .evaluate import iwae_bound
+from .flows import FlowVAE, planar_flow
 from .gan import GAN, discriminator_loss, fit_gan, generator_loss
+from .iwae import importance_weights, iwae_loss, iwae_terms, log_importance_weights
 from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
 from .models import VAE, Autoencoder
 from .train import fit
@@ -35,4 +37,6 @@ __all__ = [
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
+    "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
+    "planar_flow", "FlowVAE",
 ]
