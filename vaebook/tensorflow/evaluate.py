@@ -14,7 +14,8 @@ from .losses import _log_normal_diag
 __all__ = ["iwae_bound"]
 
 _OUTPUTS_PER_PASS = 1 << 22  # decoder outputs per pass when chunk_size is None
-# One compiled chunk function per model, so that repeated calls do not trace again.
+# One compiled chunk function per model and prior, so that repeated calls do not trace
+# again; a prior swapped into the model (chapter 8 fits one after training) gets its own.
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -68,9 +69,11 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
     prior = getattr(model, "prior", None)
     if prior is None:
         prior = StandardNormal(model.latent_dim)
-    if model not in _COMPILED:
-        _COMPILED[model] = _chunk_function(model, prior)
-    chunk_lse = _COMPILED[model]
+    cached = _COMPILED.get(model)
+    if cached is None or cached[0] is not prior:
+        cached = (prior, _chunk_function(model, prior))
+        _COMPILED[model] = cached
+    chunk_lse = cached[1]
     out = []
     n, d = int(x.shape[0]), model.latent_dim
     calls = 0
