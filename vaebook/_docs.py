@@ -226,12 +226,20 @@ Args:
 
 A mixture of the model's own posterior at K learned pseudo-inputs of the data's shape.
 The pseudo-inputs are ``sigmoid(u_k)``, always valid data in (0, 1), with u_k drawn
-from N(0, 0.1**2) at the start (grey images). The KL is estimated as for
-:class:`MixturePrior`. Introduced in chapter 8.
+from N(0, 0.1**2) at the start (grey images), or started at K given images. The KL is
+estimated as for :class:`MixturePrior`. The model that holds the prior calls
+``bind(model)``; a prior fitted to a trained model after the fact is bound by hand.
+Introduced in chapter 8.
 
 Args:
     n_components: K.
-    seed: seeds the initial pseudo-inputs.
+    seed: seeds the initial pseudo-inputs (when ``init`` is None).
+    init: optional K images in [0, 1], shape (K, *input) or (K, D), to start the
+        pseudo-inputs from (e.g. K training images; clipped to [0.001, 0.999], since
+        sigmoid(u) never reaches 0 or 1).
+
+Raises:
+    ValueError: (when bound) if ``init`` has the wrong shape or values outside [0, 1].
 """,
 }
 

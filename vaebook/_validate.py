@@ -271,6 +271,28 @@ def posterior(func: str, model, out):
     return out
 
 
+def pseudo_input_logits(init, n_components: int, data_shape) -> "np.ndarray":
+    """``VampPrior(init=...)``'s images as the logits u of the pseudo-inputs sigmoid(u).
+
+    ``init`` holds K images in [0, 1], shape (K, *data_shape) or (K, D); they are clipped
+    to [1e-3, 1 - 1e-3] (a logit of 0 or 1 is infinite). Returns float32 (K, *data_shape).
+    """
+    import numpy as np
+
+    from ._arrays import to_numpy
+
+    a = np.asarray(to_numpy(init), dtype=np.float64)
+    want = (n_components, *data_shape)
+    if a.shape not in (want, (n_components, math.prod(data_shape))):
+        raise ValueError(
+            f"VampPrior: argument `init` must have shape {want} (n_components images of the "
+            f"model's data shape); got shape {a.shape}."
+        )
+    unit_interval("VampPrior", "init", float(a.min()), float(a.max()), what="images")
+    a = np.clip(a, 1e-3, 1.0 - 1e-3).reshape(want)
+    return np.log(a / (1.0 - a)).astype(np.float32)
+
+
 LIKELIHOODS = ("bernoulli", "gaussian", "continuous_bernoulli")
 """The likelihood names a model accepts (or a likelihood object)."""
 

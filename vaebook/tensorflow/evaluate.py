@@ -47,13 +47,17 @@ def _posterior_sampler(model, xr, params):
 
 
 def _chunk_function(model, prior):
-    @tf.function(reduce_retracing=True)
     def chunk_lse(xr, eps, *params):
         """log sum_i w_i over the m samples of one chunk: eps (m, b, d) -> (b,)."""
         log_w = _log_weights(model, prior, _posterior_sampler(model, xr, params), xr, eps)
         return tf.reduce_logsumexp(log_w, axis=0)
 
-    return chunk_lse
+    if hasattr(model, "sample_posterior"):
+        # One trace for every batch and chunk size (the last chunk is usually shorter).
+        spec = [tf.TensorSpec([None, model.input_dim], tf.float32),
+                tf.TensorSpec([None, None, model.latent_dim], tf.float32)]
+        return tf.function(chunk_lse, input_signature=spec)
+    return tf.function(chunk_lse, reduce_retracing=True)
 
 
 @documented("iwae_bound")
