@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
+from ._arrays import to_numpy
+
 
 def _shape(shape: Sequence[int | None]) -> tuple[int | None, ...]:
     # None marks a dimension unknown until run time (a traced TensorFlow batch).
@@ -271,16 +275,12 @@ def posterior(func: str, model, out):
     return out
 
 
-def pseudo_input_logits(init, n_components: int, data_shape) -> "np.ndarray":
+def pseudo_input_logits(init, n_components: int, data_shape) -> np.ndarray:
     """``VampPrior(init=...)``'s images as the logits u of the pseudo-inputs sigmoid(u).
 
     ``init`` holds K images in [0, 1], shape (K, *data_shape) or (K, D); they are clipped
     to [1e-3, 1 - 1e-3] (a logit of 0 or 1 is infinite). Returns float32 (K, *data_shape).
     """
-    import numpy as np
-
-    from ._arrays import to_numpy
-
     a = np.asarray(to_numpy(init), dtype=np.float64)
     want = (n_components, *data_shape)
     if a.shape not in (want, (n_components, math.prod(data_shape))):
