@@ -20,7 +20,7 @@ export TF_NUM_INTEROP_THREADS := 1
 JOBS ?= 2
 # Notebooks keep matplotlib's inline backend; tests pick Agg in tests/conftest.py.
 
-.PHONY: help setup executed book test lint test-package test-bench-smoke test-notebooks test-browser bench clean
+.PHONY: help setup executed book test lint test-package test-bench-smoke test-notebooks test-variants test-browser bench clean
 
 help:
 	@echo "make book   build the HTML book into _build/html"
@@ -66,6 +66,13 @@ test-notebooks: book
 	TF_ENABLE_ONEDNN_OPTS=0 $(BIN)/python -m pytest -q --nbval-lax -p no:randomly -n $(JOBS) --dist loadfile \
 	  $$(find _build/executed -name '*.ipynb' ! -name '*.failed.ipynb' | sort)
 
+# Every chapter run as a one-framework reader runs it (the other framework's cells left
+# out), with its test parameters: the long run's code on the offline 28 x 28 data, fewer
+# epochs. Outputs go to _build/variants/ and are not part of the book.
+test-variants: setup
+	TF_ENABLE_ONEDNN_OPTS=1 $(BIN)/python tools/execute_notebooks.py --jobs $(JOBS) \
+	  --variant pytorch --variant tensorflow
+
 test-browser: book
 	$(BIN)/python tools/ensure_chromium.py
 	$(BIN)/python -m pytest -q -n $(JOBS) tests/test_browser.py
@@ -74,7 +81,7 @@ test-browser: book
 test-bench-smoke: $(STAMP)
 	$(BIN)/python -m benchmarks.run --smoke
 
-test: lint test-package test-bench-smoke test-notebooks test-browser
+test: lint test-package test-bench-smoke test-notebooks test-variants test-browser
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

@@ -11,6 +11,12 @@
 4. Evaluation cost: ``iwae_bound`` time and peak memory against k, each in a fresh process,
    with an unchunked run beside it as a control: it shows what the memory figure would
    read if memory grew with k, so a flat figure for the chunked run means something.
+5. The conv VAE (``ConvVAE``, 28 x 28): ``fit`` against a reference-style conv loop in
+   each framework, and its test-set importance-weighted bound in each framework.
+
+Likelihoods are measured where they are likelihoods: on binary data (the ``shapes``
+images are binary; ``font_digits`` is binarised once, with a fixed seed, for training
+and for testing).
 
 ``--frameworks torch`` runs one framework only (e.g. on a GPU machine without TensorFlow).
 On a machine with a CUDA GPU, PyTorch runs there with no change (``vaebook.torch.device``)
@@ -46,29 +52,40 @@ def _data(n_train, n_test):
     return x.reshape(len(x), -1), xt.reshape(len(xt), -1)
 
 
-def _vaebook_run(fw, x, epochs, seed):
+def _conv_data(n_train, n_test):
+    from vaebook.data import load_dataset
+
+    x, _ = load_dataset("font_digits", "train", n=n_train, binarize=True)
+    xt, _ = load_dataset("font_digits", "test", n=n_test, binarize=True)
+    return x, xt
+
+
+def _framework(fw):
     if fw == "torch":
         from vaebook import torch as vb
     else:
         from vaebook import tensorflow as vb
+    return vb
+
+
+def _vaebook_run(fw, x, epochs, seed, conv=False):
+    vb = _framework(fw)
     vb.set_seed(seed)
-    model = vb.VAE(x.shape[1], 20, hidden_dims=(400,))
+    if conv:
+        model = vb.ConvVAE((28, 28), 16, channels=(32, 64))
+    else:
+        model = vb.VAE(x.shape[1], 20, hidden_dims=(400,))
     vb.fit(model, x, epochs=epochs, batch_size=128, lr=1e-3, seed=seed, progress=False)
     return model
 
 
-def _reference_run(fw, x, epochs, seed):
+def _reference_run(fw, x, epochs, seed, conv=False):
     from benchmarks import reference_loops as ref
 
+    _framework(fw).set_seed(seed)
     if fw == "torch":
-        from vaebook import torch as vb
-
-        vb.set_seed(seed)
-        return ref.torch_reference(x, epochs)
-    from vaebook import tensorflow as vb
-
-    vb.set_seed(seed)
-    return ref.tf_reference(x, epochs)
+        return (ref.torch_conv_reference if conv else ref.torch_reference)(x, epochs)
+    return (ref.tf_conv_reference if conv else ref.tf_reference)(x, epochs)
 
 
 def _iwae(fw, model, xt, k, seed=0):
@@ -89,17 +106,17 @@ def _sync(fw):
             torch.cuda.synchronize()
 
 
-def overhead(x, epochs, pairs, frameworks):
+def overhead(x, epochs, pairs, frameworks, conv=False):
     """Median of (vaebook time / reference time) over interleaved pairs, per framework."""
     rows = {}
     for fw in frameworks:
-        _vaebook_run(fw, x[:256], 1, 0)  # warm up imports and kernels outside the timing
-        _reference_run(fw, x[:256], 1, 0)
+        _vaebook_run(fw, x[:256], 1, 0, conv)  # warm up imports and kernels, untimed
+        _reference_run(fw, x[:256], 1, 0, conv)
         t_vb, t_ref = [], []
         for i in range(pairs):
             for name, fn, acc in (("vaebook", _vaebook_run, t_vb), ("reference", _reference_run, t_ref)):
                 start = time.perf_counter()
-                fn(fw, x, epochs, seed=i)
+                fn(fw, x, epochs, seed=i, conv=conv)
                 _sync(fw)
                 acc.append(time.perf_counter() - start)
                 print(f"  {fw:10s} {name:9s} pair {i + 1}: {acc[-1]:.2f} s", flush=True)
@@ -109,14 +126,15 @@ def overhead(x, epochs, pairs, frameworks):
     return rows
 
 
-def likelihood(x, xt, epochs, seeds, k, frameworks):
+def likelihood(x, xt, epochs, seeds, k, frameworks, conv=False, reference=True):
     """Test-set IWAE log-likelihood (nats per example), mean and spread over seeds."""
     rows = {}
+    runs = (("vaebook", _vaebook_run), ("reference", _reference_run))
     for fw in frameworks:
-        for name, fn in (("vaebook", _vaebook_run), ("reference", _reference_run)):
+        for name, fn in runs if reference else runs[:1]:
             vals = []
             for seed in seeds:
-                model = fn(fw, x, epochs, seed)
+                model = fn(fw, x, epochs, seed, conv=conv)
                 vals.append(_iwae(fw, model, xt, k, seed))
                 print(f"  {fw:10s} {name:9s} seed {seed}: log p(x) >= {vals[-1]:.2f}", flush=True)
             rows[f"{fw}/{name}"] = {"values": vals, "mean": float(np.mean(vals)),
@@ -258,6 +276,18 @@ def markdown(result):
         else:
             lines.append(f"| **whole book, run times added up** | **{nb['total_s']}** | "
                          f"{nb['budget_s']} |")
+    conv = result.get("conv")
+    if conv:
+        lines += ["", "Conv VAE (28 x 28, binarised font_digits):", "",
+                  "| training loop | vaebook `fit` (s) | reference loop (s) | median ratio |",
+                  "|---|---|---|---|"]
+        for fw, r in conv["overhead"].items():
+            lines.append(f"| {fw} | {statistics.median(r['vaebook_s']):.2f} | "
+                         f"{statistics.median(r['reference_s']):.2f} | "
+                         f"{r['median_ratio']:.2f}× |")
+        lines += ["", "| run | log p(x) ≥ |", "|---|---|"]
+        for name, r in conv["likelihood"].items():
+            lines.append(f"| {name} | {r['mean']:.2f} ± {r['std']:.2f} |")
     lines += ["", f"`iwae_bound` on {result['config']['iwae_n']} test images:", "",
               "| framework, k | time (s) | extra peak memory (MiB) | memory measured |",
               "|---|---|---|---|"]
@@ -280,10 +310,11 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.smoke:
         cfg = dict(n_train=256, n_test=32, epochs=1, pairs=1, seeds=[0], k=10, ks=[10],
-                   control_ks=[10], iwae_n=32)
+                   control_ks=[10], iwae_n=32, conv_n_train=256, conv_epochs=1)
     else:
         cfg = dict(n_train=6000, n_test=500, epochs=5, pairs=3, seeds=[0, 1, 2], k=500,
-                   ks=[10, 100, 1000], control_ks=[10, 100], iwae_n=500)
+                   ks=[10, 100, 1000], control_ks=[10, 100], iwae_n=500,
+                   conv_n_train=4000, conv_epochs=5)
     x, xt = _data(cfg["n_train"], cfg["n_test"])
     print("1. training-loop overhead", flush=True)
     result = {"date": time.strftime("%Y-%m-%d"),
@@ -297,6 +328,13 @@ def main(argv=None):
     result["notebooks"] = notebook_times()
     print("4. iwae_bound cost", flush=True)
     result["iwae_cost"] = iwae_cost(cfg["ks"], cfg["iwae_n"], frameworks, cfg["control_ks"])
+    print("5. conv VAE", flush=True)
+    cx, cxt = _conv_data(cfg["conv_n_train"], cfg["n_test"])
+    result["conv"] = {
+        "overhead": overhead(cx, cfg["conv_epochs"], cfg["pairs"], frameworks, conv=True),
+        "likelihood": likelihood(cx, cxt, cfg["conv_epochs"], cfg["seeds"], cfg["k"],
+                                 frameworks, conv=True, reference=False),
+    }
     OUT.mkdir(parents=True, exist_ok=True)
     name = "smoke" if args.smoke else "bench"
     if frameworks != ["torch", "tensorflow"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,9 @@ def test_framework_modules_import_only_their_framework():
             assert not any(d.startswith("vaebook.tensorflow") for d in deps), module
         if module.startswith("vaebook.tensorflow"):
             assert not any(d.startswith("vaebook.torch") for d in deps), module
+
+
+def test_the_api_page_documents_every_public_name():
+    page = (PACKAGE.parent / "chapters" / "api.md").read_text()
+    documented = set(re.findall(r"\.\. auto(?:function|class):: (\w+)", page))
+    assert sorted(set(vaebook.PUBLIC_API) - documented) == []

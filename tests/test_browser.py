@@ -368,3 +368,185 @@ def test_without_javascript_both_cells_show(browser, base_url, entry):
         assert not v.external, v.external
     finally:
         v.close()
+
+
+# ------------------------------------------------------------------ the page a reader sees
+# Measured with the default (folded) view: a reader opens the page and scrolls.
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+MAX_SCREENS = 25  # a chapter page, folded, at 1280 x 800
+MIN_FIGURE_SCALE = 0.55  # a figure shown below 55% of its natural width is unreadable
+# Test machinery that must never reach a reader's eyes.
+MARKERS = re.compile(r"NBVAL|nbval|# ?noqa|pragma: no cover|type: ignore")
+
+# Rules a page does not meet yet, while its chapter is being brought up to them (the
+# test must fail there: strict xfail). Empty when every chapter is done.
+_ALL = {"chapters/01_autoencoders", "chapters/02_mse_vs_cross_entropy", "chapters/03_elbo",
+        "chapters/04_reparameterization", "chapters/05_vae_vs_gan",
+        "chapters/appendix_mistakes"}
+PENDING = {
+    "scrolling": set(_ALL),
+    "markers": {"chapters/01_autoencoders"},
+    "figures": {"chapters/01_autoencoders", "chapters/03_elbo", "chapters/05_vae_vs_gan"},
+    "length": set(_ALL),
+    "phone": {"chapters/02_mse_vs_cross_entropy", "chapters/04_reparameterization"},
+}
+
+
+def pending(request, rule: str, entry: str) -> None:
+    if entry in PENDING.get(rule, ()):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{entry}: {rule} pending"))
+
+
+_PAGE_FACTS = """() => {
+  const visible = el => el.offsetParent !== null && getComputedStyle(el).visibility !== 'hidden';
+  const blocks = [...document.querySelectorAll(
+      'div.cell div.highlight pre, div.cell_output pre, div.cell_output .output')]
+    .filter(visible);
+  const scrolling = blocks.filter(b => b.scrollWidth > b.clientWidth + 1)
+    .map(b => b.textContent.split('\\n').reduce((a, l) => l.length > a.length ? l : a, '')
+              .slice(0, 100));
+  const figures = [...document.querySelectorAll('div.cell_output img, figure img')]
+    .filter(visible)
+    .map(i => ({src: i.getAttribute('src'), natural: i.naturalWidth,
+                shown: i.getBoundingClientRect().width}));
+  const code = [...document.querySelectorAll('div.cell div.highlight pre')].filter(visible)
+    .map(p => p.textContent).join('\\n');
+  const equations = [...document.querySelectorAll('div.math mjx-container')].map(c => {
+    const s = getComputedStyle(c);
+    return {fits: c.scrollWidth <= c.clientWidth + 1, scrolls: s.overflowX === 'auto'
+            || s.overflowX === 'scroll', text: c.closest('div.math').textContent.slice(0, 60)};
+  });
+  return {scrolling, figures, code, equations,
+          screens: document.documentElement.scrollHeight / window.innerHeight,
+          page_wider: document.documentElement.scrollWidth > window.innerWidth + 1};
+}"""
+
+
+def _facts(browser, base_url, entry, viewport):
+    v = Visit(browser, base_url)
+    try:
+        v.page.set_viewport_size(viewport)
+        page = v.open(entry)
+        if page.locator(".math").count():
+            page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise")
+            page.evaluate("MathJax.startup.promise")
+        if page.locator("div.cell.tag_pytorch").count():
+            _wait_for_tabs(page)
+        page.evaluate("""async () => { const imgs = [...document.images];
+            imgs.forEach(i => { if (i.loading === 'lazy') i.loading = 'eager'; });
+            await Promise.all(imgs.map(i => i.complete ? null : new Promise(r => {
+              i.addEventListener('load', r); i.addEventListener('error', r); }))); }""")
+        return page.evaluate(_PAGE_FACTS)
+    finally:
+        v.close()
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_no_code_or_output_scrolls_sideways_at_desktop_width(browser, base_url, entry, request):
+    pending(request, "scrolling", entry)
+    facts = _facts(browser, base_url, entry, DESKTOP)
+    assert not facts["scrolling"], (
+        f"{len(facts['scrolling'])} code/output blocks scroll sideways at 1280 px; their "
+        f"longest lines: {facts['scrolling'][:6]}")
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_no_test_machinery_reaches_the_reader(browser, base_url, entry, request):
+    pending(request, "markers", entry)
+    facts = _facts(browser, base_url, entry, DESKTOP)
+    found = sorted(set(MARKERS.findall(facts["code"])))
+    assert not found, f"test or lint markers in the code a reader sees: {found}"
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_figures_are_drawn_for_the_column(browser, base_url, entry, request):
+    pending(request, "figures", entry)
+    facts = _facts(browser, base_url, entry, DESKTOP)
+    small = [f for f in facts["figures"] if f["shown"] < MIN_FIGURE_SCALE * f["natural"]]
+    assert not small, (f"figures shown below {MIN_FIGURE_SCALE:.0%} of their natural width "
+                       f"at 1280 px (draw them smaller, or as a grid): {small}")
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_chapter_page_length(browser, base_url, entry, request):
+    pending(request, "length", entry)
+    facts = _facts(browser, base_url, entry, DESKTOP)
+    assert facts["screens"] <= MAX_SCREENS, (
+        f"{facts['screens']:.1f} screens at 1280x800 in the folded view (at most "
+        f"{MAX_SCREENS}): fold proofs, move detours into a 'Going deeper' box")
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_phone_width(browser, base_url, entry, request):
+    pending(request, "phone", entry)
+    facts = _facts(browser, base_url, entry, PHONE)
+    assert not facts["page_wider"], "the page itself scrolls sideways at 390 px"
+    wide = [f for f in facts["figures"] if f["shown"] > PHONE["width"]]
+    assert not wide, f"figures wider than a phone's screen: {wide}"
+    cut = [e["text"] for e in facts["equations"] if not e["fits"] and not e["scrolls"]]
+    assert not cut, f"display equations cut at the edge of a phone, with no scroll: {cut}"
+
+
+def _normalise(text: str) -> str:
+    """HTML text vs the package's: typographic quotes and whitespace aside."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
+    return " ".join(text.replace("\u201d", '"').split())
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_exercise_help_in_the_html_is_the_packages(entry):
+    """The folded hints and solutions on the page are the text of vaebook.exercises."""
+    from html.parser import HTMLParser
+
+    from vaebook.exercises import FRAMEWORKS, load
+
+    nb = read(ROOT / f"{entry}.ipynb")
+    directives = [m.groups() for c in nb.cells if c.cell_type == "markdown"
+                  for m in re.finditer(r"```\{exercise-help\} (\w+) (\w+)", c.source)]
+    if not directives:
+        pytest.skip("no exercises on this page")
+
+    class Blocks(HTMLParser):
+        """Text of each exercise-help container: its hint items and its code blocks."""
+
+        def __init__(self):
+            super().__init__()
+            self.helps, self.depth, self.mode = [], 0, None
+
+        def handle_starttag(self, tag, attrs):
+            cls = dict(attrs).get("class", "") or ""
+            if "vaebook-exercise-help" in cls:
+                self.helps.append({"hints": [], "code": []})
+                self.depth = 1
+                return
+            if self.depth:
+                self.depth += tag not in ("br", "img", "input", "meta")
+                if tag == "li":
+                    self.helps[-1]["hints"].append("")
+                    self.mode = "hint"
+                elif tag == "pre":
+                    self.helps[-1]["code"].append("")
+                    self.mode = "code"
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+                if tag in ("li", "pre"):
+                    self.mode = None
+
+        def handle_data(self, data):
+            if self.depth and self.mode == "hint":
+                self.helps[-1]["hints"][-1] += data
+            elif self.depth and self.mode == "code":
+                self.helps[-1]["code"][-1] += data
+
+    parser = Blocks()
+    parser.feed((HTML / f"{entry}.html").read_text())
+    assert len(parser.helps) == len(directives)
+    for (chapter, key), help_ in zip(directives, parser.helps, strict=True):
+        ex = getattr(load(chapter), key)
+        assert [_normalise(h) for h in help_["hints"]] == [_normalise(h) for h in ex.hints]
+        expected = ([ex.solutions["any"]] if "any" in ex.solutions
+                    else [ex.solutions[fw] for fw in FRAMEWORKS])
+        assert [c.strip() for c in help_["code"]] == [c.strip() for c in expected], key

@@ -100,6 +100,13 @@ def test_execution_report(tmp_path, monkeypatch):
     (executed / "run.json").write_text('{"wall_seconds": 150.5, "jobs": 2}')
     page = build_book.execution_report(["chapters/01_autoencoders", "chapters/03_elbo"])
     assert "| **Whole book** (wall clock, 2 at a time) | **150.5\u00a0s** | **150\u00a0s** | ✗ over |" in page
+    # Start time and wall clock of the run, not a range of finish times.
+    assert "finished executing at 2026-01-02 03:04:05" in page and "between" not in page
+    (executed / "run.json").write_text('{"wall_seconds": 70.2, "jobs": 2, '
+                                       '"started": "2026-01-02 03:02:50"}')
+    page = build_book.execution_report(["chapters/01_autoencoders", "chapters/03_elbo"])
+    assert ("started at 2026-01-02 03:02:50 (local time) and took 70\u00a0s of wall clock"
+            in page)
 
 
 def test_missing_executed_copy_stops_the_build(tmp_path, monkeypatch):

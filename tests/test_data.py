@@ -294,3 +294,82 @@ def test_registry_lists_published_checksums():
                 algorithm, _, digest = known.partition(":")
                 assert algorithm == "md5" and len(digest) == 32
                 int(digest, 16)
+
+
+# ------------------------------------------------------------------ dSprites and rotations
+def _fake_dsprites(folder, n=200):
+    """A small archive laid out as dSprites is: images (n, 64, 64) uint8, latents (n, 6)."""
+    rng = np.random.default_rng(0)
+    imgs = (rng.random((n, 64, 64)) < 0.1).astype(np.uint8)
+    values = np.column_stack([
+        np.ones(n), rng.integers(1, 4, n), rng.choice(np.linspace(0.5, 1, 6), n),
+        rng.choice(np.linspace(0, 2 * np.pi, 40), n), rng.random(n), rng.random(n)])
+    imgs[:, 0, 0] = np.arange(n) % 2  # a per-row mark, to check rows and labels stay paired
+    values[:, 5] = (np.arange(n) % 2) / 2.0
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "fake-dsprites.npz"
+    np.savez_compressed(path, imgs=imgs, latents_values=values,
+                        latents_classes=np.zeros((n, 6), np.int64))
+    return path, "md5:" + hashlib.md5(path.read_bytes()).hexdigest(), imgs, values
+
+
+def test_dsprites_reads_rows_and_labels_from_a_cached_archive(monkeypatch, tmp_path):
+    _, known, imgs, values = _fake_dsprites(tmp_path / "dsprites")
+    monkeypatch.setitem(data._REMOTE, "dsprites", {
+        "base_url": "http://vaebook-offline.invalid/", "file": ("fake-dsprites.npz", known)})
+    monkeypatch.setattr(data, "_NPZ_CHUNK_ROWS", 7)  # rows straddle chunk boundaries
+    x, labels = data.load_dataset("dsprites", "train", n=50, seed=3, cache_dir=tmp_path)
+    xt, _ = data.load_dataset("dsprites", "test", n=20, cache_dir=tmp_path)
+    assert x.shape == (50, 64, 64) and x.dtype == np.float32 and set(np.unique(x)) <= {0.0, 1.0}
+    assert sorted(labels) == ["rotation", "scale", "shape", "x", "y"]
+    assert labels["shape"].dtype == np.int64 and set(labels["shape"]) <= {0, 1, 2}
+    # Each image is the stored row whose latents came with it.
+    rows = [int(np.flatnonzero((imgs == xi.astype(np.uint8)).all(axis=(1, 2)))[0]) for xi in x]
+    np.testing.assert_allclose(labels["scale"], values[rows, 2], rtol=1e-6)
+    np.testing.assert_allclose(labels["shape"], values[rows, 1] - 1)
+    np.testing.assert_allclose(x[:, 0, 0], 2 * labels["y"])
+    # A fixed 10 % test split that never meets the training images, whatever the seed.
+    test_rows = {int(np.flatnonzero((imgs == xi.astype(np.uint8)).all(axis=(1, 2)))[0])
+                 for xi in xt}
+    assert test_rows.isdisjoint(rows) and len(test_rows) == 20
+    with pytest.raises(ValueError, match=r"`n` must be at most 20, the size of the 'dsprites' "
+                                         r"'test' split"):
+        data.load_dataset("dsprites", "test", n=21, cache_dir=tmp_path)
+
+
+def test_dsprites_without_network_fails_fast_and_names_the_file(monkeypatch, tmp_path):
+    monkeypatch.setitem(data._REMOTE, "dsprites", dict(
+        data._REMOTE["dsprites"], base_url="http://vaebook-offline.invalid/"))
+    start = time.perf_counter()
+    with pytest.raises(data.DownloadError) as info:
+        data.load_dataset("dsprites", cache_dir=tmp_path)
+    assert time.perf_counter() - start < 15
+    message = str(info.value)
+    assert "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz" in message
+    assert "'shapes'" in message and str(tmp_path / "dsprites") in message
+
+
+def test_dsprites_checksum_is_an_md5():
+    fname, known = data._REMOTE["dsprites"]["file"]
+    algorithm, _, digest = known.partition(":")
+    assert fname.endswith(".npz") and algorithm == "md5" and len(digest) == 32
+    int(digest, 16)
+
+
+def test_rotation_phase_is_what_the_image_shows():
+    # A square turned by a quarter turn plus a bit is the square turned by the bit.
+    labels = {"shape": np.array([0, 0, 1, 2, 2]),
+              "rotation": np.array([0.1, np.pi / 2 + 0.1, np.pi + 0.3, 2 * np.pi / 3, 0.5])}
+    phase = data.rotation_phase(labels)
+    np.testing.assert_allclose(phase, [0.1 / (np.pi / 2), 0.1 / (np.pi / 2), 0.3 / np.pi, 0.0,
+                                       0.5 / (2 * np.pi / 3)], atol=1e-6)
+    assert phase.dtype == np.float32 and phase.min() >= 0 and phase.max() < 1
+    x0 = data.render_shapes(labels["shape"][:2], 1.0, labels["rotation"][:2], 0.5, 0.5)
+    assert (x0[0] != x0[1]).mean() < 0.01  # the two squares look alike, as their phases say
+    heart = data.rotation_phase({"shape": np.array([2]), "rotation": np.array([2 * np.pi])},
+                                "dsprites")
+    assert heart.tolist() == [0.0]
+    with pytest.raises(ValueError, match=r"rotation_phase: argument `name` must be one of"):
+        data.rotation_phase(labels, "mnist")
+    with pytest.raises(ValueError, match=r"rotation_phase: `labels\['shape'\]` must hold class"):
+        data.rotation_phase({"shape": np.array([3]), "rotation": np.array([0.0])})

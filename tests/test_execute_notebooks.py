@@ -72,3 +72,59 @@ def test_jobs_must_be_positive(book, capsys):
     with pytest.raises(SystemExit):
         ex.main(["--jobs", "0"])
     assert "--jobs: expected a positive number" in capsys.readouterr().err
+
+
+def _paired_notebook(path, metadata=None):
+    from nbformat.v4 import new_markdown_cell
+
+    cells = [
+        new_code_cell("EPOCHS = 1\nDATASET = 'digits'", metadata={"tags": ["parameters"]}),
+        new_code_cell("results = {}"),
+        new_code_cell("# PyTorch\nresults['PyTorch'] = EPOCHS", metadata={"tags": ["pytorch"]}),
+        new_code_cell("# TensorFlow\nresults['TensorFlow'] = 2 * EPOCHS",
+                      metadata={"tags": ["tensorflow"]}),
+        new_markdown_cell("Shared prose."),
+        new_code_cell("print(sorted(results.items()), DATASET)"),
+    ]
+    nbformat.write(new_notebook(cells=cells, metadata={
+        "vaebook": metadata or {}, "language_info": {"name": "python"},
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}),
+        path)
+
+
+def test_one_framework_variants_leave_out_the_other_frameworks_cells(book, tmp_path,
+                                                                     monkeypatch):
+    add, out = book
+    variants = tmp_path / "_build" / "variants"
+    monkeypatch.setattr(ex, "VARIANTS", variants)
+    path = add("paired", "")
+    _paired_notebook(path, {"long_run": {"DATASET": "mnist", "EPOCHS": 30},
+                            "test_run": {"DATASET": "font_digits", "EPOCHS": 3}})
+    assert ex.main(["--jobs", "2", "--variant", "pytorch", "--variant", "tensorflow"]) == 0
+    printed = {}
+    for variant in ("pytorch", "tensorflow"):
+        nb = nbformat.read(variants / variant / "chapters" / "paired.ipynb", as_version=4)
+        tagged = [c.metadata.get("tags", []) for c in nb.cells]
+        assert not any(("tensorflow" if variant == "pytorch" else "pytorch") in t for t in tagged)
+        printed[variant] = nb.cells[-1].outputs[0]["text"].strip()
+    # The test run: the long run's parameters, overridden by test_run's.
+    assert printed == {"pytorch": "[('PyTorch', 3)] font_digits",
+                       "tensorflow": "[('TensorFlow', 6)] font_digits"}
+    assert not (out / "chapters" / "paired.ipynb").exists()  # the book's copy is untouched
+    assert ex.main(["--variant", "pytorch"]) == 0  # up to date: nothing runs
+    timings = json.loads((variants / "pytorch" / "timings.json").read_text())
+    assert list(timings) == ["chapters/paired.ipynb"]
+
+
+def test_a_shared_cell_reading_the_other_framework_fails_its_variant(book, tmp_path,
+                                                                     monkeypatch):
+    """The failure a one-framework reader meets: a shared cell reads a TensorFlow result."""
+    add, out = book
+    monkeypatch.setattr(ex, "VARIANTS", tmp_path / "_build" / "variants")
+    path = add("broken", "")
+    nb = nbformat.v4.new_notebook(cells=[
+        new_code_cell("# TensorFlow\nloss_tf = 1.0", metadata={"tags": ["tensorflow"]}),
+        new_code_cell("print(loss_tf)")])
+    nbformat.write(nb, path)
+    assert ex.main(["--variant", "pytorch"]) == 1
+    assert ex.main(["--variant", "tensorflow"]) == 0

@@ -239,6 +239,11 @@ def test_float64_and_mixed_inputs_are_cast(fw):
     mixed = vb.bernoulli_nll(logits, vb.to_tensor(x64, dtype=torch.float64 if fw == "torch"
                                                   else tf.float64))
     np.testing.assert_allclose(np_(mixed), 36 * np.log(2), rtol=1e-5)
+    # log p(x|z) takes NumPy arrays too, and gives what it gives for tensors.
+    z = np.zeros((4, 2), np.float32)
+    np.testing.assert_allclose(np_(vae.log_px_given_z(x64, z)),
+                               np_(vae.log_px_given_z(vb.to_tensor(x64), vb.to_tensor(z))),
+                               rtol=1e-6)
 
 
 def test_tensorflow_fit_traces_its_step_once_per_model_and_shape():

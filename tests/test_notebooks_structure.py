@@ -9,7 +9,10 @@ small synthetic notebooks.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -17,19 +20,45 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from tools.notebook_rules import (
     ROOT,
+    exercise_help,
     framework_problems,
     install_cell,
     read,
     repository,
+    run_parameters,
     tags,
     toc_files,
     toc_notebooks,
 )
+from vaebook import data
 
 NOTEBOOKS = toc_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]
 PARAMETERS = ("DATASET", "EPOCHS", "SEED")
-NETWORK_DATASETS = ("mnist", "fashion_mnist")
+NETWORK_DATASETS = tuple(d for d in data.DATASETS if d not in data.OFFLINE_DATASETS)
+
+
+# Rules a chapter does not meet yet, while it is being brought up to them: the test is
+# expected to fail there (strict: once the chapter meets the rule, the entry must go).
+# Empty when every chapter is done.
+_ALL = {"01_autoencoders", "02_mse_vs_cross_entropy", "03_elbo", "04_reparameterization",
+        "05_vae_vs_gan", "appendix_mistakes"}
+PENDING = {
+    "markers": {"01_autoencoders"},
+    "exercise_help": {"05_vae_vs_gan"},
+    "code_width": set(_ALL),
+    "cell_length": _ALL - {"01_autoencoders", "02_mse_vs_cross_entropy"},
+    "proof_cells_folded": {"01_autoencoders", "02_mse_vs_cross_entropy"},
+    "run_parameters": set(_ALL),
+}
+CODE_WIDTH = 84  # characters: what the book's code column shows at 1280 px (vaebook.css)
+CELL_LINES = 40  # a cell does one thing
+
+
+def pending(request, rule: str) -> None:
+    stem = request.node.callspec.id if hasattr(request.node, "callspec") else ""
+    if stem in PENDING.get(rule, ()):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{stem}: {rule} pending"))
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=IDS)
@@ -91,7 +120,7 @@ def test_first_code_cell_is_the_install_cell(nb):
 def test_install_cell_matches_the_config(nb):
     url, branch = repository()
     first = _code_cells(nb)[0].source
-    match = re.search(r'%pip install -q "vaebook @ git\+(\S+)@(\S+)"', first)
+    match = re.search(r'PACKAGE = "vaebook @ git\+(\S+)@(\S+)"', first)
     assert match, first
     assert (match.group(1), match.group(2)) == (url, branch)
     pip_lines = [line for line in first.splitlines() if "pip" in line]
@@ -125,6 +154,133 @@ def test_ends_with_exercises(nb):
     assert last == "Exercises", f"the last ## section is {last!r}, not 'Exercises'"
     checks = sum(c.source.count(".check(") for c in nb.cells[start:] if c.cell_type == "code")
     assert checks >= 3, f"the Exercises section has {checks} .check( calls, at least 3 expected"
+
+
+def test_install_cell_stops_run_all_with_the_cause_when_the_install_fails():
+    """Where vaebook cannot be installed (no network, no repository), the install cell
+    raises at once with the cause, instead of letting "Run all" go on to a
+    ModuleNotFoundError cells later. Run with an unreachable repository, in IPython,
+    with vaebook hidden from the import system as on a fresh Colab runtime."""
+    code = f"""
+import importlib.util, sys
+sys.path.insert(0, {str(ROOT)!r})
+from tools.notebook_rules import install_cell
+real_find_spec = importlib.util.find_spec
+importlib.util.find_spec = lambda name, package=None: (
+    None if name.split(".")[0] == "vaebook" else real_find_spec(name, package))
+from IPython.core.interactiveshell import InteractiveShell
+result = InteractiveShell.instance().run_cell(install_cell("file:///nonexistent/vaebook", "main"))
+print("RAISED", type(result.error_in_exec).__name__, result.error_in_exec)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "PIP_NO_INPUT": "1"})
+    raised = [line for line in out.stdout.splitlines() if line.startswith("RAISED")]
+    assert raised, out.stdout + out.stderr
+    assert raised[0].startswith("RAISED RuntimeError could not install 'vaebook @ "
+                                "git+file:///nonexistent/vaebook@main'"), raised[0]
+    assert "internet access" in raised[0]
+
+
+def test_no_test_or_lint_markers_in_the_code(nb, request):
+    """nbval is driven by cell tags, and no `# noqa` is shown to a reader."""
+    pending(request, "markers")
+    found = [(i, m) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+             for m in re.findall(r"NBVAL_\w+|# ?noqa\S*|pragma: no cover", c.source)]
+    assert not found, f"markers in code cells (use cell tags, fix the lint): {found}"
+
+
+def test_no_cell_is_removed_from_the_page(nb):
+    """The page folds proofs (hide-input); it never removes a cell."""
+    removed = [i for i, c in enumerate(nb.cells)
+               if tags(c) & {"remove-cell", "remove-input", "remove-output", "remove_cell"}]
+    assert not removed, f"cells {removed} are removed from the book: fold them (hide-input)"
+
+
+def test_code_fits_the_column(nb, request):
+    """Every code line fits the book's code column (`ruff format --line-length 84`)."""
+    pending(request, "code_width")
+    long = [(i, len(line)) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+            for line in c.source.splitlines() if len(line) > CODE_WIDTH]
+    assert not long, f"(cell, characters) of code lines over {CODE_WIDTH}: {long[:10]}"
+
+
+def test_cells_do_one_thing(nb, request):
+    pending(request, "cell_length")
+    long = [(i, c.source.count("\n") + 1) for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and c.source.count("\n") + 1 > CELL_LINES]
+    assert not long, f"(cell, lines) of code cells over {CELL_LINES} lines: split them: {long}"
+
+
+def _only_checks(source: str) -> bool:
+    """A cell whose statements are all asserts (and prints of what it checked)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:  # an IPython magic
+        return False
+    asserts = [n for n in body if isinstance(n, ast.Assert)]
+    others = [n for n in body if not isinstance(n, ast.Assert)
+              and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                       and getattr(n.value.func, "id", "") == "print")]
+    return bool(asserts) and not others
+
+
+def test_proof_cells_are_folded(nb, request):
+    """A cell that only asserts is the proof of a finding: folded, one click away."""
+    pending(request, "proof_cells_folded")
+    unfolded = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                and _only_checks(c.source) and "hide-input" not in tags(c)]
+    assert not unfolded, f"cells {unfolded} only check a claim: tag them hide-input"
+
+
+def test_long_and_test_run_parameters(nb, request):
+    """metadata.vaebook.long_run is the full-size run a reader is told to try; test_run
+    points it at the offline 28 x 28 data with fewer epochs, and make test runs it."""
+    pending(request, "run_parameters")
+    meta = nb.metadata.get("vaebook", {})
+    long_run, test_run = meta.get("long_run"), meta.get("test_run")
+    assert long_run and test_run, "metadata.vaebook needs long_run and test_run"
+    params = _assigned([c for c in _code_cells(nb) if "parameters" in tags(c)][0].source)
+    unknown = sorted((set(long_run) | set(test_run)) - set(params))
+    assert not unknown, f"long_run/test_run set parameters the cell does not define: {unknown}"
+    run = run_parameters(nb, "test_run")
+    assert run.get("DATASET", long_run.get("DATASET")) in ("font_digits", "shapes"), run
+    comment = [c for c in _code_cells(nb) if "parameters" in tags(c)][0].source
+    for name, value in long_run.items():
+        assert f"{name} = {value!r}".replace("'", '"') in comment, (
+            f"the parameters cell's comment must give the long run: {name} = {value!r}")
+
+
+def _exercise_key(nb) -> str:
+    found = re.findall(r'\bload\("(\w+)"\)', "\n".join(c.source for c in nb.cells))
+    assert len(set(found)) == 1, f"one `ex = load(...)` of the chapter's exercises, got {found}"
+    return found[0]
+
+
+def test_exercise_help_comes_from_the_package(nb, request):
+    """Each exercise has its exercise-help directive, in order, as exercise_help() writes
+    it; no solution text is in the notebook (Jupyter does not fold MyST dropdowns)."""
+    pending(request, "exercise_help")
+    from vaebook.exercises import load
+
+    chapter = _exercise_key(nb)
+    exercises = list(load(chapter))
+    found = [m.groups() for c in nb.cells if c.cell_type == "markdown"
+             for m in re.finditer(r"```\{exercise-help\} (\w+) (\w+)", c.source)]
+    assert found == [(chapter, ex.key) for ex in exercises]
+    for c in nb.cells:
+        if c.cell_type == "markdown" and "{exercise-help}" in c.source:
+            block = c.source[c.source.index("```{exercise-help}"):]
+            key = re.match(r"```\{exercise-help\} \w+ (\w+)", block).group(1)
+            assert block.rstrip() == exercise_help(chapter, key), block
+    for c in nb.cells:
+        assert "{dropdown} Solution" not in c.source
+    # The stub repeats the solution's `def` line; its body must not be anywhere.
+    solution_lines = {line.strip() for ex in exercises for code in ex.solutions.values()
+                      for line in code.splitlines() if len(line.strip()) > 30
+                      and not line.strip().startswith(("def ", "import ", "from "))}
+    in_notebook = {line.strip() for c in nb.cells for line in c.source.splitlines()}
+    assert not (solution_lines & in_notebook), (
+        f"solution lines in the notebook: {sorted(solution_lines & in_notebook)[:3]}")
 
 
 # ------------------------------------------------- framework_problems, on synthetic notebooks

@@ -50,6 +50,7 @@ from tools.notebook_rules import (  # noqa: E402
     repository,
     toc_files,
 )
+from tools.outputs import merge_streams  # noqa: E402
 
 BUILD = ROOT / "_build"
 EXECUTED = BUILD / "executed"
@@ -149,52 +150,6 @@ def stage() -> list[str]:
     return notebooks
 
 
-# A tqdm progress bar's line: "desc:  40%|████      | 12/30 [00:03<00:04, 4.1it/s]".
-_BAR = re.compile(r"\d+%\|[^|\n]*\|\s*\d+/\d+ \[")
-
-
-def _join(before: str, after: str) -> str:
-    """Two adjacent outputs of one stream, as a terminal shows them.
-
-    A redrawn progress bar whose carriage return was already dropped (one state per
-    output) still overwrites its line: the join puts the return back.
-    """
-    unfinished = before.rsplit("\n", 1)[-1]
-    if unfinished and _BAR.search(unfinished) and _BAR.search(after.split("\n", 1)[0]):
-        return before + "\r" + after
-    return before + after
-
-
-def _settle(text: str) -> str:
-    """What a terminal shows of ``text``: each line's last carriage-return redraw."""
-    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
-
-
-def merge_streams(nb) -> None:
-    """Show each cell's printed text the way Jupyter does.
-
-    The kernel sends what a loop prints (or a progress bar redraws) in many messages,
-    and the executed notebook keeps each as its own output: the book would draw a box
-    per message. Adjacent outputs of the same stream are joined, and a line redrawn
-    with carriage returns keeps only its last state. (Unlike myst-nb's
-    ``nb_merge_streams``, text printed after a figure stays after it.)
-    """
-    for cell in nb.cells:
-        merged = []
-        for out in cell.get("outputs", []):
-            last = merged[-1] if merged else None
-            if (out.get("output_type") == "stream" and last is not None
-                    and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
-                last["text"] = _join(last["text"], out["text"])
-            else:
-                merged.append(out)
-        for out in merged:
-            if out.get("output_type") == "stream" and "\r" in out["text"]:
-                out["text"] = _settle(out["text"])
-        if "outputs" in cell:
-            cell["outputs"] = merged
-
-
 def _duration(entry: str, timings: dict) -> tuple[float | None, str | None]:
     """(seconds, finished-at) of a notebook's last run, from timings.json or papermill."""
     record = timings.get(f"{entry}.ipynb")
@@ -277,8 +232,14 @@ def execution_report(notebooks: list[str]) -> str:
     ) if v)
     summary = ("Every chapter ran within its budget." if not over else
                f"Over budget: {', '.join(Path(e).name for e in over)}.")
-    when = (f"The notebooks were executed between {min(finished_at)} and {max(finished_at)} "
-            "(local time); the" if finished_at else "The")
+    if run and run.get("started"):
+        when = (f"The last run that executed every notebook started at {run['started']} "
+                f"(local time) and took {float(run['wall_seconds']):.0f}\u00a0s of wall clock; "
+                "the")
+    elif finished_at:
+        when = f"The last notebook finished executing at {max(finished_at)} (local time); the"
+    else:
+        when = "The"
     return f"""# Execution report
 
 Every chapter is a notebook, executed from top to bottom with

@@ -47,17 +47,63 @@ def repository() -> tuple[str, str]:
     return repo["url"].rstrip("/"), repo.get("branch", "main")
 
 
-def install_cell() -> str:
-    """The first code cell of every notebook: install vaebook when it is missing."""
-    url, branch = repository()
+def install_cell(url: str | None = None, branch: str | None = None) -> str:
+    """The first code cell of every notebook: install vaebook when it is missing.
+
+    If the install fails (no network, the repository out of reach), the cell raises at
+    once with the cause and what to do, so that "Run all" stops there and not, cells
+    later, at a ModuleNotFoundError that names no cause. ``url`` and ``branch`` default
+    to ``_config.yml``'s (the tests pass an unreachable one).
+    """
+    default_url, default_branch = repository()
+    url, branch = url or default_url, branch or default_branch
     return (
         "# Colab and fresh environments: install the book's helper package if it is\n"
         "# missing. It brings no torch, tensorflow or numpy pins: Colab's own stay.\n"
-        "try:\n"
-        "    import vaebook  # noqa: F401\n"
-        "except ImportError:\n"
-        f'    %pip install -q "vaebook @ git+{url}@{branch}"'
+        "import importlib.util\n"
+        "\n"
+        'if importlib.util.find_spec("vaebook") is None:\n'
+        f'    PACKAGE = "vaebook @ git+{url}@{branch}"\n'
+        '    %pip install -q "{PACKAGE}"\n'
+        "    importlib.invalidate_caches()\n"
+        '    if importlib.util.find_spec("vaebook") is None:\n'
+        "        raise RuntimeError(\n"
+        "            f\"could not install {PACKAGE!r}: pip's message above says why. \"\n"
+        '            "Check that this runtime has internet access (Colab has, by "\n'
+        '            "default), then run this cell again."\n'
+        "        )"
     )
+
+
+def run_parameters(nb, kind: str) -> dict:
+    """A notebook's ``long_run`` or ``test_run`` parameters, from ``metadata.vaebook``.
+
+    ``long_run`` is what a reader sets for the full-size run (``DATASET = "mnist"``, more
+    epochs); ``test_run`` is that run pointed at the offline 28 x 28 data with fewer
+    epochs, which ``make test`` executes, so that the long run's code has run. The test
+    run's values override the long run's.
+    """
+    meta = nb.metadata.get("vaebook", {})
+    long_run = dict(meta.get("long_run", {}))
+    if kind == "long_run":
+        return long_run
+    if kind == "test_run":
+        return {**long_run, **meta.get("test_run", {})}
+    raise ValueError(f"run_parameters: argument `kind` must be 'long_run' or 'test_run'; "
+                     f"got {kind!r}.")
+
+
+def exercise_help(chapter: str, key: str) -> str:
+    """The markdown cell under an exercise: how to get help in Jupyter, folded help in HTML.
+
+    In Jupyter and Colab the fenced block shows as a line saying which calls print the
+    hints and the solution; the book's ``exercise-help`` directive (tools/vaebook_sphinx.py)
+    replaces it with folded hint and solution boxes generated from ``vaebook.exercises``,
+    so that no solution is ever in a notebook, and the two cannot differ.
+    """
+    return (f"```{{exercise-help}} {chapter} {key}\n"
+            f"Stuck? ex.{key}.hint() prints a hint; ex.{key}.solution() prints a solution.\n"
+            "```")
 
 
 def toc_files() -> list[str]:

@@ -1,28 +1,122 @@
-"""Sphinx extension for the vaebook book: each script once, MathJax's included.
+"""Sphinx extension for the vaebook book (enabled in ``_config.yml``, ``local_extensions``).
 
-Jupyter Book 1.x adds *every* ``.js`` and ``.css`` file under ``_static/`` (recursively)
-to every page. With MathJax served from ``_static/mathjax`` (so the book reads
-offline) that is some seventy MathJax scripts per page, several complete MathJax
-builds among them. This drops from ``html_js_files``/``html_css_files`` whatever lies
-in the folder of ``mathjax_path`` (Sphinx's math extension still loads
-``mathjax_path`` itself, deferred, on pages with math; MathJax loads what else it
-needs) and removes duplicates.
-
-It also drops duplicate inline scripts from each page. Sphinx 7.4 adds a body-only
-script registered after the builder started (sphinx-thebe's, sphinx-togglebutton's)
-twice, once with filename ``None`` and once with ``''``; thebe's declares ``const``s,
-so the second copy is a SyntaxError in every page's console.
-
-Enabled in ``_config.yml`` under ``sphinx.local_extensions``.
+1. **Exercise help from one source.** The directive ``exercise-help`` (``ch3 q1``) turns
+   into folded "Hint" and "Solution" boxes generated from ``vaebook.exercises`` at build
+   time: the solution's code in PyTorch and TensorFlow tabs that follow the reader's
+   framework choice. A notebook holds only the directive, which Jupyter and Colab show as
+   a line naming ``ex.q1.hint()`` and ``ex.q1.solution()``: no solution is ever in plain
+   view there, and the book's text cannot drift from the package's.
+2. **Figures numbered per chapter** (Fig. 4.2): Sphinx numbers figures across the whole
+   book unless the toctree is section-numbered, which would renumber the chapters'
+   own headings. Each page's figures are renumbered ``(chapter, n)``, the chapter taken
+   from its title ("4. The reparameterization trick"); an unnumbered page keeps its own
+   count with a letter ("A" for the appendix, from ``vaebook_figure_prefixes``).
+3. **Each script once, MathJax's included.** Jupyter Book 1.x adds *every* ``.js`` and
+   ``.css`` file under ``_static/`` (recursively) to every page. With MathJax served from
+   ``_static/mathjax`` (so the book reads offline) that is some seventy MathJax scripts
+   per page. This drops from ``html_js_files``/``html_css_files`` whatever lies in the
+   folder of ``mathjax_path`` and removes duplicates. It also drops duplicate inline
+   scripts: Sphinx 7.4 adds a body-only script registered after the builder started
+   (sphinx-thebe's, sphinx-togglebutton's) twice, and thebe's declares ``const``s.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.util.docutils import SphinxDirective
+
+_LABELS = {"torch": ("PyTorch", "pytorch"), "tensorflow": ("TensorFlow", "tensorflow")}
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def _literal(text: str) -> str:
+    """``text`` escaped so that MyST renders it as plain text (CommonMark: any ASCII
+    punctuation may be backslash-escaped)."""
+    return _PUNCTUATION.sub(r"\\\1", text)
+
+
+def _fence(code: str) -> list[str]:
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return [f"{ticks}python", *code.strip("\n").splitlines(), ticks]
+
+
+def exercise_help_markdown(chapter: str, key: str) -> list[str]:
+    """The MyST source of an exercise's folded hint and solution boxes."""
+    from vaebook.exercises import FRAMEWORKS, load
+
+    exercise = getattr(load(chapter), key)
+    lines = [":::::{dropdown} Hint", ":class-container: vaebook-hint", ""]
+    for i, hint in enumerate(exercise.hints, 1):
+        lines += [f"{i}. {_literal(hint)}"]
+    lines += [":::::", "", ":::::{dropdown} Solution", ":class-container: vaebook-solution", ""]
+    if "any" in exercise.solutions:
+        lines += _fence(exercise.solutions["any"])
+    else:
+        lines += ["::::{tab-set}"]
+        for fw in FRAMEWORKS:
+            label, sync = _LABELS[fw]
+            lines += [f":::{{tab-item}} {label}", f":sync: {sync}", "", *_fence(
+                exercise.solutions[fw]), ":::"]
+        lines += ["::::"]
+    lines += [":::::"]
+    return lines
+
+
+class ExerciseHelp(SphinxDirective):
+    """``exercise-help`` with two arguments, the chapter key and the exercise key."""
+
+    required_arguments = 2
+    has_content = True  # the line Jupyter shows; replaced here
+
+    def run(self) -> list[nodes.Node]:
+        chapter, key = self.arguments
+        try:
+            source = exercise_help_markdown(chapter, key)
+        except (ValueError, AttributeError) as err:
+            raise self.error(f"exercise-help {chapter} {key}: {err}") from None
+        container = nodes.container(classes=["vaebook-exercise-help"])
+        self.state.nested_parse(StringList(source, source=self.get_source_info()[0]),
+                                self.content_offset, container)
+        return [container]
+
+
+# ----------------------------------------------------------------------------- figures
+
+_CHAPTER_TITLE = re.compile(r"^\s*(\d+)\.\s")
+
+
+def _chapter_prefix(app, env, docname: str):
+    title = env.titles.get(docname)
+    text = title.astext() if title is not None else ""
+    match = _CHAPTER_TITLE.match(text)
+    if match:
+        return int(match.group(1))
+    return app.config.vaebook_figure_prefixes.get(docname.rsplit("/", 1)[-1])
+
+
+def _number_figures_per_chapter(app, env):
+    """Rewrite ``env.toc_fignumbers`` to (chapter, n) per page, after Sphinx made them."""
+    for docname, by_type in env.toc_fignumbers.items():
+        prefix = _chapter_prefix(app, env, docname)
+        if prefix is None:
+            continue
+        for figtype, numbers in by_type.items():
+            ordered = sorted(numbers.items(), key=lambda item: item[1])
+            by_type[figtype] = {ident: (prefix, i) for i, (ident, _) in
+                                enumerate(ordered, 1)}
+    return []
+
+
+# ----------------------------------------------------------------------------- scripts
 
 
 def _name(entry) -> str:
-    return str(entry[0] if isinstance(entry, (tuple, list)) else entry)
+    return str(entry[0] if isinstance(entry, tuple | list) else entry)
 
 
 def _prune(app, config) -> None:
@@ -58,6 +152,10 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
 
 
 def setup(app):
+    app.add_config_value("vaebook_figure_prefixes", {}, "env")
+    app.add_directive("exercise-help", ExerciseHelp)
     app.connect("config-inited", _prune)
+    # After Sphinx's own TocTreeCollector (priority 500) has numbered the figures.
+    app.connect("env-get-updated", _number_figures_per_chapter, priority=900)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

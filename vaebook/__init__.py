@@ -6,8 +6,8 @@ explicitly; both modules expose the same public names::
     from vaebook import torch as vbt        # PyTorch
     from vaebook import tensorflow as vbtf  # TensorFlow / Keras
 
-Framework-free helpers live in :mod:`vaebook.data`, :mod:`vaebook.plotting`
-and :mod:`vaebook.exercises`.
+Framework-free helpers live in :mod:`vaebook.data`, :mod:`vaebook.plotting`,
+:mod:`vaebook.metrics`, :mod:`vaebook.disentanglement` and :mod:`vaebook.exercises`.
 """
 
 __version__ = "0.1.0"
@@ -22,6 +22,7 @@ PUBLIC_API = (
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
+    "kl_decomposition", "BetaTCVAE",
     "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
     "planar_flow", "FlowVAE",
 )

@@ -29,7 +29,7 @@ In TensorFlow this also turns on op determinism, so a seeded run gives the same
 numbers twice on one machine. (Across CPUs the last digits may differ.)
 
 Args:
-    seed: an integer in [0, 2**32).
+    seed: an integer in [0, ``2**32``).
 
 Raises:
     ValueError: if ``seed`` is negative, too large or not an integer.
@@ -178,7 +178,7 @@ log-variance is one trainable number shared by all pixels, starting at ``logvar`
 (chapter 2 fits it to grey-level digits).
 
 Args:
-    logvar: the (initial) log-variance exp(logvar) = sigma_x**2; 0.0 gives unit variance.
+    logvar: the (initial) log-variance exp(logvar) = ``sigma_x**2``; 0.0 gives unit variance.
     learned: train the log-variance with the model.
 """,
     "ContinuousBernoulli": """The continuous Bernoulli (Loaiza-Ganem & Cunningham, 2019): a density on [0, 1].
@@ -211,7 +211,7 @@ Its KL to a diagonal Gaussian posterior has a closed form (:func:`gaussian_kl`),
 Args:
     latent_dim: d; None takes the model's.
 """,
-    "MixturePrior": """A learned mixture of K diagonal Gaussians, p(z) = sum_k pi_k N(z; m_k, diag s_k**2).
+    "MixturePrior": """A learned mixture of K diagonal Gaussians, p(z) = sum_k pi_k N(z; m_k, diag ``s_k**2``).
 
 Means, log-variances and mixing logits are trained with the model. There is no closed
 form for its KL to the posterior: :meth:`VAE.loss_terms` estimates it with the
@@ -226,15 +226,15 @@ Args:
 
 A mixture of the model's own posterior at K learned pseudo-inputs of the data's shape.
 The pseudo-inputs are ``sigmoid(u_k)``, always valid data in (0, 1), with u_k drawn
-from N(0, 0.1**2) at the start (grey images), or started at K given images. The KL is
-estimated as for :class:`MixturePrior`. The model that holds the prior calls
+from N(0, ``0.1**2``) at the start (grey images), or started at K given images. The
+KL is estimated as for :class:`MixturePrior`. The model that holds the prior calls
 ``bind(model)``; a prior fitted to a trained model after the fact is bound by hand.
 Introduced in chapter 8.
 
 Args:
     n_components: K.
     seed: seeds the initial pseudo-inputs (when ``init`` is None).
-    init: optional K images in [0, 1], shape (K, *input) or (K, D), to start the
+    init: optional K images in [0, 1], shape ``(K, *input)`` or (K, D), to start the
         pseudo-inputs from (e.g. K training images; clipped to [0.001, 0.999], since
         sigmoid(u) never reaches 0 or 1).
 
@@ -273,16 +273,16 @@ Raises:
     ValueError: for a non-positive size, an unknown likelihood, or networks of the
         wrong shape.
 
-Shapes: ``encode`` (B, *input) -> (B, d); ``decode`` (B, d) -> (B, *input). Introduced
+Shapes: ``encode`` ``(B, *input)`` -> (B, d); ``decode`` (B, d) -> ``(B, *input)``. Introduced
 in chapter 1.
 """,
-    "Autoencoder.encode": """(B, *input) or (B, D) -> codes, shape (B, d).""",
-    "Autoencoder.decode": """(B, d) -> decoder outputs (logits or means), shape (B, *input).""",
-    "Autoencoder.reconstruct": """Reconstructions in data space (probabilities or means), shape (B, *input).""",
+    "Autoencoder.encode": """``(B, *input)`` or (B, D) -> codes, shape (B, d).""",
+    "Autoencoder.decode": """(B, d) -> decoder outputs (logits or means), shape ``(B, *input)``.""",
+    "Autoencoder.reconstruct": """Reconstructions in data space (probabilities or means), shape ``(B, *input)``.""",
     "Autoencoder.loss_terms": """Per-example training loss ``-log p(x | z = encode(x))``, under the key "loss".
 
 Args:
-    x: data, shape (B, *input); float64 is cast to float32.
+    x: data, shape ``(B, *input)``; float64 is cast to float32.
 
 Returns:
     ``{"loss": tensor of shape (B,)}``, in nats.
@@ -309,20 +309,20 @@ Args:{_MODEL_ARGS}{_LIK_ARG}
 Raises:
     ValueError: for a non-positive size, a negative beta, an unknown likelihood or prior.
 
-Shapes: ``encode`` (B, *input) -> (mu, logvar), each (B, d); ``decode`` (B, d) ->
-(B, *input). Introduced in chapter 4.
+Shapes: ``encode`` ``(B, *input)`` -> (mu, logvar), each (B, d); ``decode`` (B, d) ->
+``(B, *input)``. Introduced in chapter 4.
 """,
-    "VAE.encode": """(B, *input) or (B, D) -> (mu, logvar), each of shape (B, d).""",
-    "VAE.decode": """(B, d) -> decoder outputs (logits or means), shape (B, *input).""",
+    "VAE.encode": """``(B, *input)`` or (B, D) -> (mu, logvar), each of shape (B, d).""",
+    "VAE.decode": """(B, d) -> decoder outputs (logits or means), shape ``(B, *input)``.""",
     "VAE.loss_terms": """Per-example terms of the (beta-weighted) negative ELBO, each of shape (B,), in nats.
 
 ``reconstruction`` = -log p(x|z) at one reparameterized sample z ~ q(z|x); ``kl`` =
 KL(q(z|x) || p(z)), in closed form for the standard normal prior and estimated at the
 same z (``log q(z|x) - log p(z)``) for a learned one; ``loss`` = reconstruction +
-beta * kl.
+``beta * kl``.
 
 Args:
-    x: data, shape (B, *input); float64 is cast to float32.
+    x: data, shape ``(B, *input)``; float64 is cast to float32.
 
 Raises:
     ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
@@ -336,7 +336,7 @@ The reparameterization of :func:`reparameterize` with the posterior's own log-de
 (:class:`FlowVAE`) only overrides this method. Introduced in chapter 8.
 
 Args:
-    x: data, shape (B, *input).
+    x: data, shape ``(B, *input)``.
     eps: standard-normal noise, shape (B, d) or (k, B, d).
 
 Returns:
@@ -356,13 +356,13 @@ Args:
     z: a sample from q(z|x), shape (B, d).
 """,
     "VAE.elbo": """Single-sample estimate of the ELBO (beta = 1), shape (B,), in nats. Maximise it; the loss is -ELBO.""",
-    "VAE.sample": """Decode n draws z ~ p(z); returns the means of p(x|z), shape (n, *input).
+    "VAE.sample": """Decode n draws z ~ p(z); returns the means of p(x|z), shape ``(n, *input)``.
 
 Args:
     n: how many samples.
     seed: an integer for a repeatable draw, or None for the framework's global stream.
 """,
-    "VAE.reconstruct": """Decode the posterior mean of each x; returns the means of p(x|z), shape (B, *input).""",
+    "VAE.reconstruct": """Decode the posterior mean of each x; returns the means of p(x|z), shape ``(B, *input)``.""",
     "VAE.log_px_given_z": """log p(x | z), shape (B,), for x of shape (B, ...) and codes z of shape (B, d).""",
 }
 
@@ -425,10 +425,10 @@ Args:
         ``encode(x) -> (mu, logvar)`` of a diagonal Gaussian, ``log_px_given_z(x, z)``,
         ``input_dim`` and ``latent_dim`` (and optionally a ``prior``; the standard
         normal otherwise).
-    x: data, shape (N, *input).
+    x: data, shape ``(N, *input)``.
     k: number of importance samples.
     batch_size: examples per pass.
-    chunk_size: samples per pass; None keeps about 2**22 decoder outputs per pass.
+    chunk_size: samples per pass; None keeps about ``2**22`` decoder outputs per pass.
     seed: an integer for repeatable samples, or None for the framework's global stream.
 
 Returns:
@@ -452,7 +452,7 @@ Args:
     model: an :class:`Autoencoder`, a :class:`VAE` (MLP or conv), or any model with a
         ``loss_terms(x)`` method returning a dict of per-example tensors with a
         ``"loss"`` key.
-    x_train: training data, shape (N, *input) (NumPy array or tensor).
+    x_train: training data, shape ``(N, *input)`` (NumPy array or tensor).
     epochs: passes over the data.
     batch_size: examples per step; the loss is the batch mean of the per-example loss.
     lr: Adam learning rate.
@@ -494,7 +494,7 @@ the ELBO (with the KL by Monte Carlo), their log-mean-exp the bound L_k.
 Args:
     model: a :class:`VAE`, :class:`ConvVAE` or :class:`FlowVAE` (anything with
         ``sample_posterior``, ``log_px_given_z``, ``prior`` and ``latent_dim``).
-    x: data, shape (B, *input).
+    x: data, shape ``(B, *input)``.
     k: samples per example.
     seed: an integer for repeatable samples, or None for the framework's global stream.
 
@@ -548,7 +548,7 @@ mean of the k one-sample ELBOs, KL by Monte Carlo), Burda et al.'s "VAE, k" base
 
 Args:
     model: as for :func:`log_importance_weights`.
-    x: data, shape (B, *input).
+    x: data, shape ``(B, *input)``.
     k: samples per example.
     objective: ``"iwae"`` (loss -L_k) or ``"vae"`` (loss minus the mean log-weight).
     seed: an integer for repeatable samples, or None for the framework's global stream.
@@ -567,7 +567,7 @@ Introduced in chapter 8.
 }
 
 _FLOWS = {
-    "planar_flow": """One planar flow f(z) = z + u_hat tanh(w.z + b) and its log |det df/dz| (Rezende & Mohamed, 2015).
+    "planar_flow": """One planar flow f(z) = z + u_hat tanh(w.z + b) and its ``log |det df/dz|`` (Rezende & Mohamed, 2015).
 
 ``u_hat = u + (m(w.u) - w.u) w / |w|**2`` with ``m(a) = -1 + softplus(a)``, the paper's
 reparameterisation that keeps w.u_hat > -1, so f is invertible and its Jacobian
@@ -593,8 +593,8 @@ Introduced in chapter 8.
 
 q(z|x): z_0 = mu + sigma * eps, then z_L = f_L(...f_1(z_0)), each f_l a
 :func:`planar_flow` whose (u, w, b) the encoder outputs for every x (amortised, as in
-the paper): the MLP encoder has 2d + n_flows (2d + 1) outputs. log q(z_L | x) =
-log N(z_0; mu, sigma**2) - sum_l log |det df_l/dz|. The KL is estimated at the
+the paper): the MLP encoder has 2d + n_flows (2d + 1) outputs. The density is
+``log q(z_L | x) = log N(z_0; mu, sigma**2) - sum_l log |det df_l/dz|``. The KL is estimated at the
 sample, log q(z_L|x) - log p(z_L), for every prior. ``n_flows=0`` is a VAE with a
 Monte Carlo KL.
 
@@ -610,11 +610,11 @@ Raises:
 
 Introduced in chapter 8.
 """,
-    "FlowVAE.encode": """(B, *input) or (B, D) -> (mu, logvar) of the base Gaussian q_0, each of shape (B, d).""",
+    "FlowVAE.encode": """``(B, *input)`` or (B, D) -> (mu, logvar) of the base Gaussian q_0, each of shape (B, d).""",
     "FlowVAE.sample_posterior": """Posterior samples z_L and log q(z_L | x) from base noise eps, differentiably.
 
 Args:
-    x: data, shape (B, *input).
+    x: data, shape ``(B, *input)``.
     eps: standard-normal noise, shape (B, d) or (k, B, d).
 
 Returns:
@@ -626,14 +626,14 @@ Returns:
 log q(z|x) - log p(z) at the same z; ``loss`` = reconstruction + beta * kl.
 
 Args:
-    x: data, shape (B, *input); float64 is cast to float32.
+    x: data, shape ``(B, *input)``; float64 is cast to float32.
 
 Raises:
     ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
         likelihood's support.
 """,
     "FlowVAE.kl_term": """Not available for a flow posterior: raises ``ValueError`` (use :meth:`loss_terms` or :meth:`sample_posterior`).""",
-    "FlowVAE.reconstruct": """Decode the flow applied to the base mean (eps = 0); returns the means of p(x|z), shape (B, *input).""",
+    "FlowVAE.reconstruct": """Decode the flow applied to the base mean (eps = 0); returns the means of p(x|z), shape ``(B, *input)``.""",
 }
 
 # --------------------------------------------------------------------------- GAN
@@ -659,9 +659,9 @@ Args:
     n: how many.
     seed: an integer for a repeatable draw, or None for the framework's global stream.
 """,
-    "GAN.decode": """G(z): (B, noise_dim) -> images (B, *input) in [0, 1] (differentiable).""",
-    "GAN.discriminate": """Discriminator logits s(x): (B, *input) -> (B,); D(x) = sigmoid(s).""",
-    "GAN.generate": """n samples G(z), z ~ N(0, I): images in [0, 1], shape (n, *input).
+    "GAN.decode": """G(z): (B, noise_dim) -> images ``(B, *input)`` in [0, 1] (differentiable).""",
+    "GAN.discriminate": """Discriminator logits s(x): ``(B, *input)`` -> (B,); D(x) = sigmoid(s).""",
+    "GAN.generate": """n samples G(z), z ~ N(0, I): images in [0, 1], shape ``(n, *input)``.
 
 Args:
     n: how many.
@@ -717,7 +717,7 @@ epoch totals are read back once per epoch.
 
 Args:
     gan: a :class:`GAN` or :class:`ConvGAN`.
-    x_train: real images in [0, 1], shape (N, *input) (NumPy array or tensor).
+    x_train: real images in [0, 1], shape ``(N, *input)`` (NumPy array or tensor).
     epochs: passes over the data.
     batch_size: real (and generated) examples per step.
     lr: Adam learning rate of both players.
@@ -742,9 +742,98 @@ Introduced in chapter 5.
 """,
 }
 
+# --------------------------------------------------------------------------- KL decomposition
+_TCVAE = {
+    "kl_decomposition": """The KL term split into index-code MI, total correlation and dimension-wise KL, per example.
+
+With the aggregate posterior q(z) = 1/N sum_n q(z | x_n) over a data set of N examples
+and the standard normal prior, the data average of KL(q(z|x) || p(z)) is
+``I_q(x; z) + KL(q(z) || prod_k q(z_k)) + sum_k KL(q(z_k) || p(z_k))`` (Hoffman &
+Johnson, 2016; Chen et al., 2018). For each example i, with its sample z_i ~ q(z|x_i):
+
+* ``mi`` = log q(z_i | x_i) - log q(z_i) (index-code mutual information);
+* ``tc`` = log q(z_i) - sum_k log q(z_ik) (total correlation);
+* ``dim_kl`` = sum_k log q(z_ik) - log p(z_i) (dimension-wise KL);
+* ``kl`` = log q(z_i | x_i) - log p(z_i), their sum exactly.
+
+Batch means of the three estimate the three terms; the mean of ``kl`` estimates the
+mean closed-form KL, whatever the estimator. q(z_i) and the marginals q(z_ik) are
+mixtures over the data set, estimated from the batch (of size M, drawn from the N):
+
+* ``"mss"`` (stratified): q(z_i) ~ q(z_i | x_i) / N + (N - 1) / (N (M - 1)) sum_{j != i}
+  q(z_i | x_j): the example's own term exactly, the other N - 1 examples' share from
+  the other M - 1 in the batch. An unbiased estimate of q(z_i) (its log is biased
+  low, by less as M grows); exact when the batch is the whole data set (M = N). With
+  M = 1 only the own term is left.
+* ``"mws"`` (minibatch-weighted sampling, Chen et al., 2018): q(z_i) ~ 1 / (N M)
+  sum_j q(z_i | x_j), 1/N times the batch mean. Where the posteriors overlap (the
+  marginals q(z_ik) nearly always) that is about N times too small; where a sample's
+  own posterior dominates, about M times. So ``tc`` comes out too large by a constant
+  of the order of (d - 1) log N: exactly (d - 1) log N when M = N.
+
+Args:
+    mu: posterior means of the batch, shape (M, d).
+    logvar: posterior log-variances, shape (M, d).
+    z: one sample z_i ~ q(z | x_i) per example, shape (M, d).
+    dataset_size: N, the size of the data set the batch was drawn from, at least M;
+        None: the batch is the whole data set (N = M).
+    estimator: ``"mss"`` or ``"mws"``.
+
+Returns:
+    ``{"mi", "tc", "dim_kl", "kl"}``, tensors of shape (M,), in nats. Memory and time
+    grow as M * M * d.
+
+Raises:
+    ValueError: if the shapes differ or are not (M, d), an input holds NaN or inf,
+        ``dataset_size`` is below M or not a positive integer, or the estimator is
+        unknown.
+
+Introduced in chapter 7.
+""",
+    "BetaTCVAE": f"""The beta-TC-VAE (Chen et al., 2018): a VAE whose loss weighs the total correlation by beta.
+
+Per example, ``loss = reconstruction + kl + (beta - 1) * tc``: the negative ELBO (with
+the closed-form KL, as :class:`VAE`) plus ``beta - 1`` times the total correlation
+estimated in the batch by :func:`kl_decomposition`. That is the objective
+``-E[log p(x|z)] + I + beta * TC + sum_k KL(q(z_k) || p(z_k))`` of Chen et al.; beta = 1
+is the VAE. The prior is the standard normal.
+
+Args:
+    input_dim: number of input features, or an image shape such as (28, 28).
+    latent_dim: size d of the code z.
+    dataset_size: N, the number of training examples (the aggregate posterior is a
+        mixture over them).
+    hidden_dims: widths of the encoder's hidden layers; the decoder mirrors them.{_LIK_ARG}
+    beta: weight of the total correlation; beta > 1 penalises dependence between the
+        code's dimensions in the aggregate posterior.
+    estimator: how q(z) is estimated in a batch, ``"mss"`` or ``"mws"`` (see
+        :func:`kl_decomposition`).{_NET_ARGS.format(out="2d: mu, then logvar")}
+
+Raises:
+    ValueError: for a non-positive size or dataset_size, a negative beta, an unknown
+        likelihood or estimator; in ``loss_terms``, a batch larger than dataset_size.
+
+Introduced in chapter 7.
+""",
+    "BetaTCVAE.loss_terms": """Per-example terms of the beta-TC-VAE loss, each of shape (B,), in nats.
+
+``reconstruction`` = -log p(x|z) at one reparameterized sample z ~ q(z|x); ``kl`` =
+KL(q(z|x) || p(z)) in closed form; ``mi``, ``tc``, ``dim_kl`` = the parts of
+:func:`kl_decomposition` at the same z (their sum is a one-sample estimate of ``kl``);
+``loss`` = reconstruction + kl + (beta - 1) * tc.
+
+Args:
+    x: data, shape ``(B, *input)``, B <= dataset_size; float64 is cast to float32.
+
+Raises:
+    ValueError: if ``x`` has the wrong shape, is empty, has more examples than
+        ``dataset_size``, or lies outside the likelihood's support.
+""",
+}
+
 DOCS: dict[str, str] = {
     **_UTILITIES, **_LOSSES, **_LIKELIHOODS, **_PRIORS, **_AUTOENCODER, **_VAE, **_CONV,
-    **_TRAINING, **_GAN, **_IWAE, **_FLOWS,
+    **_TRAINING, **_GAN, **_TCVAE, **_IWAE, **_FLOWS,
 }
 for _cls in _LIKELIHOODS:
     for _m, _text in _LIKELIHOOD_METHODS.items():
@@ -752,10 +841,10 @@ for _cls in _LIKELIHOODS:
 for _cls in _PRIORS:
     for _m, _text in _PRIOR_METHODS.items():
         DOCS[f"{_cls}.{_m}"] = _text
-DOCS["VampPrior.pseudo_inputs"] = "The K pseudo-inputs sigmoid(u_k), shape (K, *input), in (0, 1)."
+DOCS["VampPrior.pseudo_inputs"] = "The K pseudo-inputs sigmoid(u_k), shape ``(K, *input)``, in (0, 1)."
 DOCS["StandardNormal.kl"] = "Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)), shape (B,); see :func:`gaussian_kl`."
 for _cls, _base in (("ConvAutoencoder", "Autoencoder"), ("ConvVAE", "VAE"), ("ConvGAN", "GAN"),
-                    ("FlowVAE", "VAE")):
+                    ("BetaTCVAE", "VAE"), ("FlowVAE", "VAE")):
     for _key in [k for k in DOCS if k.startswith(_base + ".")]:
         DOCS.setdefault(_cls + _key[len(_base):], DOCS[_key])
 

@@ -309,3 +309,21 @@ class ModelSpec:
         # fit() checks the whole data set once and sets this, so that loss_terms does not
         # read values back from the device on every batch.
         self._data_checked = False
+
+
+TC_ESTIMATORS = ("mss", "mws")
+"""Estimators of the aggregate posterior q(z) in a minibatch: stratified or weighted sampling."""
+
+
+def tc_args(func: str, batch: int | None, dataset_size, estimator) -> int | None:
+    """``kl_decomposition``'s data-set size (None: the batch is the data set) and estimator."""
+    one_of(func, "estimator", estimator, TC_ESTIMATORS)
+    if dataset_size is None:
+        return batch
+    n = positive_int(func, "dataset_size", dataset_size)
+    if batch is not None and n < batch:
+        raise ValueError(
+            f"{func}: argument `dataset_size` must be at least the batch size {batch} (a "
+            f"batch is drawn from the data set); got {n}."
+        )
+    return n

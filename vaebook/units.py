@@ -2,12 +2,12 @@
 
 Papers on images report a negative log-likelihood either in nats per image (binary
 MNIST: Burda et al. 2016) or in bits per dimension (grey or colour images), and the
-second only means something for a discrete likelihood. A density p(y) on [0, 1]**D
+second only means something for a discrete likelihood. A density p(y) on ``[0, 1]**D``
 can grow without bound on data that sits on a grid of pixel levels; adding uniform
 noise inside each level's bin (dequantisation, Theis et al. 2016; Uria et al. 2013)
 makes the data continuous, and then
 
-    log P(x) >= E_u[ log p((x + u) / L) ] - D log L,    u ~ U[0, 1)**D,
+    log P(x) >= E_u[ log p((x + u) / L) ] - D log L,    u ~ U[0, 1)^D,
 
 for pixels x in {0, ..., L - 1} (Jensen's inequality on the bin's probability):
 the density's log-likelihood minus D log L bounds the discrete one from below.

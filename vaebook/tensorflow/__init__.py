@@ -26,6 +26,7 @@ from .gan import GAN, discriminator_loss, fit_gan, generator_loss
 from .iwae import importance_weights, iwae_loss, iwae_terms, log_importance_weights
 from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
 from .models import VAE, Autoencoder
+from .tcvae import BetaTCVAE, kl_decomposition
 from .train import fit
 
 # The same list as vaebook.PUBLIC_API (tests/test_api.py holds them equal).
@@ -37,6 +38,7 @@ __all__ = [
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
+    "kl_decomposition", "BetaTCVAE",
     "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
     "planar_flow", "FlowVAE",
 ]

@@ -7,8 +7,9 @@ examples gives a tensor of shape (B,) and the caller takes the mean.
 
 Modules: ``losses`` (the per-example losses), ``distributions`` (likelihoods and
 priors), ``models`` (MLP autoencoder and VAE), ``conv`` (conv models), ``gan``,
-``evaluate`` (``iwae_bound``), ``iwae`` (training with the
-importance-weighted bound), ``flows`` (planar flows, ``FlowVAE``), ``train`` (``fit``), ``_util`` (device, seeds, tensors).
+``evaluate`` (``iwae_bound``), ``iwae`` (training with the importance-weighted
+bound), ``flows`` (planar flows, ``FlowVAE``), ``train`` (``fit``), ``tcvae`` (the KL
+decomposition and the beta-TC-VAE), ``_util`` (device, seeds, tensors).
 """
 
 from .._arrays import to_numpy
@@ -28,6 +29,7 @@ from .gan import GAN, discriminator_loss, fit_gan, generator_loss
 from .iwae import importance_weights, iwae_loss, iwae_terms, log_importance_weights
 from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
 from .models import VAE, Autoencoder
+from .tcvae import BetaTCVAE, kl_decomposition
 from .train import fit
 
 # The same list as vaebook.PUBLIC_API (tests/test_api.py holds them equal).
@@ -39,6 +41,7 @@ __all__ = [
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
+    "kl_decomposition", "BetaTCVAE",
     "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
     "planar_flow", "FlowVAE",
 ]

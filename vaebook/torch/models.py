@@ -59,7 +59,11 @@ class _Model(check.ModelSpec, nn.Module):
         return flat.reshape(flat.shape[0], *self.data_shape)
 
     def log_px_given_z(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        if not torch.is_tensor(z):  # NumPy arrays are accepted wherever a tensor is
+            z = torch.as_tensor(z, dtype=next(self.parameters()).dtype)
+        z = z.to(next(self.parameters()).device)
         out = self.decoder(z)
+        x = torch.as_tensor(x, device=out.device)
         return self.likelihood.log_prob(out, x.reshape(x.shape[0], -1).to(out.dtype))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

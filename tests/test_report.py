@@ -1,0 +1,43 @@
+"""Reporting helpers: tables that render as tables, claims, one-framework results."""
+
+from __future__ import annotations
+
+import pytest
+
+from vaebook.report import Claims, Table, both, ran
+
+
+def test_table_renders_markdown_and_text():
+    t = Table(["run", "log p(x)", "units"], [["VAE", -86.7612, 20], ["IWAE", -84.78, 13]],
+              formats=[None, ".2f", None])
+    md = t._repr_markdown_()
+    assert md.splitlines()[0] == "| run | log p(x) | units |"
+    assert md.splitlines()[1] == "|:--|--:|--:|"
+    assert "| VAE | -86.76 | 20 |" in md
+    text = str(t).splitlines()
+    assert text[1].startswith("VAE") and text[1].endswith("20")
+    assert len({len(line) for line in text}) == 1  # aligned
+
+
+def test_table_errors_name_the_argument():
+    with pytest.raises(ValueError, match=r"Table: argument `rows` must have 2 values.*row 1"):
+        Table(["a", "b"], [[1, 2], [3]])
+    with pytest.raises(ValueError, match="Table: argument `align`"):
+        Table(["a"], [[1]], align="c")
+    assert "\\|" in Table(["a"], [["x|y"]])._repr_markdown_()
+
+
+def test_claims_assert_on_the_default_and_note_elsewhere(capsys):
+    on_default = Claims("digits", checked_on="digits")
+    assert on_default(True, "fine")
+    with pytest.raises(AssertionError, match="the text claims: bigger"):
+        on_default(False, "bigger")
+    elsewhere = Claims("mnist", checked_on=("digits", "font_digits"))
+    assert elsewhere(False, "bigger") is False
+    assert "note: on 'mnist' this claim of the text does not hold: bigger" in capsys.readouterr().out
+
+
+def test_both_and_ran():
+    assert both({"PyTorch": 1, "TensorFlow": 2})
+    assert not both({"TensorFlow": 2})
+    assert ran({"TensorFlow": 2, "PyTorch": 1, "other": 3}) == ["PyTorch", "TensorFlow"]

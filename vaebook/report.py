@@ -1,0 +1,134 @@
+"""Reporting helpers for the chapters: results tables, claims, and one-framework readers.
+
+* :class:`Table` shows results as a real table: in the book and in Jupyter it renders as
+  Markdown (the book's own table style, fitting the column), in a terminal as aligned
+  text. It is written here rather than taken from pandas because a DataFrame renders
+  as HTML with its own index and styles, and as wide text in nbval's comparisons;
+  a Markdown table is what the prose tables of the book already are.
+* :class:`Claims` checks a statement the text makes about the chapter's default data:
+  an assertion there, a printed note on other data sets (MNIST, say), where the
+  numbers differ and the text may not hold.
+* :func:`both` tells a shared cell whether both frameworks ran: a reader on Colab often
+  runs one framework's cells only, so results are kept in dicts keyed by framework name
+  (``"PyTorch"``, ``"TensorFlow"``), and a comparison runs only when both are there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = ["FRAMEWORK_NAMES", "Table", "Claims", "both", "ran"]
+
+FRAMEWORK_NAMES = ("PyTorch", "TensorFlow")
+
+
+def ran(results: dict) -> list[str]:
+    """The framework names among ``results``' keys, in the book's order."""
+    return [name for name in FRAMEWORK_NAMES if name in results]
+
+
+def both(results: dict) -> bool:
+    """Whether ``results`` holds an entry for each framework (both cells ran)."""
+    return len(ran(results)) == len(FRAMEWORK_NAMES)
+
+
+def _cell(value: Any, fmt: str | Callable[[Any], str] | None) -> str:
+    if callable(fmt):
+        return fmt(value)
+    if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+        return format(value, fmt)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+class Table:
+    """A results table.
+
+    Args:
+        columns: column headers.
+        rows: one sequence of values per row, as many as ``columns``.
+        formats: per column, a format spec (``".3f"``) or a function of the value, or
+            None for the default (``.4g`` for floats).
+        align: per column ``"l"`` or ``"r"``; by default numbers right, text left.
+
+    Displayed in a notebook, it renders as a Markdown table; ``str(table)`` is aligned
+    plain text.
+    """
+
+    def __init__(self, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                 formats: Sequence[str | Callable | None] | None = None,
+                 align: str | None = None):
+        self.columns = [str(c) for c in columns]
+        self.rows = [list(r) for r in rows]
+        for i, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise ValueError(
+                    f"Table: argument `rows` must have {len(self.columns)} values per row "
+                    f"(one per column); row {i} has {len(row)}."
+                )
+        formats = list(formats) if formats is not None else [None] * len(self.columns)
+        if len(formats) != len(self.columns):
+            raise ValueError(f"Table: argument `formats` must have {len(self.columns)} "
+                             f"entries; got {len(formats)}.")
+        self.cells = [[_cell(v, f) for v, f in zip(row, formats, strict=True)]
+                      for row in self.rows]
+        if align is None:
+            numeric = [all(isinstance(r[j], int | float) and not isinstance(r[j], bool)
+                           for r in self.rows) and bool(self.rows)
+                       for j in range(len(self.columns))]
+            align = "".join("r" if n else "l" for n in numeric)
+        if len(align) != len(self.columns) or set(align) - {"l", "r"}:
+            raise ValueError(f"Table: argument `align` must be {len(self.columns)} letters l "
+                             f"or r; got {align!r}.")
+        self.align = align
+
+    def _repr_markdown_(self) -> str:
+        def line(cells):
+            return "| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |"
+
+        rule = "|" + "|".join(":--" if a == "l" else "--:" for a in self.align) + "|"
+        return "\n".join([line(self.columns), rule, *(line(r) for r in self.cells)])
+
+    def __str__(self) -> str:
+        widths = [max(len(c), *(len(r[j]) for r in self.cells)) if self.cells else len(c)
+                  for j, c in enumerate(self.columns)]
+
+        def line(cells):
+            return "  ".join(c.ljust(w) if a == "l" else c.rjust(w)
+                             for c, w, a in zip(cells, widths, self.align, strict=True)).rstrip()
+
+        return "\n".join([line(self.columns), *(line(r) for r in self.cells)])
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+class Claims:
+    """Statements the text makes about the default data set, checked.
+
+    Args:
+        dataset: the data set this run uses (the notebook's ``DATASET``).
+        checked_on: the data set(s) the prose was written for (the default).
+
+    ``claims(holds, what)`` asserts ``holds`` when ``dataset`` is one the text was
+    written for; on another data set it prints a note when the claim does not hold,
+    and the run goes on.
+    """
+
+    def __init__(self, dataset: str, checked_on: str | Sequence[str]):
+        self.dataset = dataset
+        self.checked_on = (checked_on,) if isinstance(checked_on, str) else tuple(checked_on)
+
+    @property
+    def enforced(self) -> bool:
+        return self.dataset in self.checked_on
+
+    def __call__(self, holds: bool, what: str) -> bool:
+        holds = bool(holds)
+        if self.enforced:
+            assert holds, f"the text claims: {what}"
+        elif not holds:
+            print(f"note: on {self.dataset!r} this claim of the text does not hold: {what}")
+        return holds
