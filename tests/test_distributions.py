@@ -163,3 +163,19 @@ def test_prior_errors_are_named(fw):
         vb.MixturePrior(0)
     with pytest.raises(ValueError, match="Gaussian: argument `learned`"):
         vb.Gaussian(learned="yes")
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_vamp_prior_can_start_at_given_images(fw):
+    vb = FRAMEWORKS[fw]
+    images = (rng.random((3, 4, 4)) < 0.5).astype(np.float32)
+    images[0, 0, 0] = 0.3
+    model = vb.VAE((4, 4), 2, (8,), prior=vb.VampPrior(3, init=images))
+    got = _np(model.prior.pseudo_inputs())
+    np.testing.assert_allclose(got, np.clip(images, 1e-3, 1 - 1e-3), rtol=1e-4)
+    flat = vb.VAE(16, 2, (8,), prior=vb.VampPrior(3, init=images.reshape(3, 16)))
+    assert tuple(flat.prior.pseudo_inputs().shape) == (3, 16)
+    with pytest.raises(ValueError, match=r"VampPrior: argument `init` must have shape \(3, 4, 4\)"):
+        vb.VAE((4, 4), 2, (8,), prior=vb.VampPrior(3, init=images[:2]))
+    with pytest.raises(ValueError, match=r"VampPrior: argument `init` must hold images in \[0, 1\]"):
+        vb.VAE((4, 4), 2, (8,), prior=vb.VampPrior(3, init=images * 255))

@@ -23,4 +23,6 @@ PUBLIC_API = (
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
     "kl_decomposition", "BetaTCVAE",
+    "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
+    "planar_flow", "FlowVAE",
 )

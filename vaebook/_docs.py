@@ -226,12 +226,20 @@ Args:
 
 A mixture of the model's own posterior at K learned pseudo-inputs of the data's shape.
 The pseudo-inputs are ``sigmoid(u_k)``, always valid data in (0, 1), with u_k drawn
-from N(0, ``0.1**2``) at the start (grey images). The KL is estimated as for
-:class:`MixturePrior`. Introduced in chapter 8.
+from N(0, ``0.1**2``) at the start (grey images), or started at K given images. The
+KL is estimated as for :class:`MixturePrior`. The model that holds the prior calls
+``bind(model)``; a prior fitted to a trained model after the fact is bound by hand.
+Introduced in chapter 8.
 
 Args:
     n_components: K.
-    seed: seeds the initial pseudo-inputs.
+    seed: seeds the initial pseudo-inputs (when ``init`` is None).
+    init: optional K images in [0, 1], shape ``(K, *input)`` or (K, D), to start the
+        pseudo-inputs from (e.g. K training images; clipped to [0.001, 0.999], since
+        sigmoid(u) never reaches 0 or 1).
+
+Raises:
+    ValueError: (when bound) if ``init`` has the wrong shape or values outside [0, 1].
 """,
 }
 
@@ -320,6 +328,23 @@ Raises:
     ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
         likelihood's support (a Bernoulli model refuses data outside [0, 1]).
 """,
+    "VAE.sample_posterior": """Posterior samples z = mu + sigma * eps and log q(z | x), differentiably.
+
+The reparameterization of :func:`reparameterize` with the posterior's own log-density:
+``log N(z; mu, diag(exp(logvar)))`` summed over d. :func:`iwae_bound` and
+:func:`log_importance_weights` draw through it, so a model with another posterior
+(:class:`FlowVAE`) only overrides this method. Introduced in chapter 8.
+
+Args:
+    x: data, shape ``(B, *input)``.
+    eps: standard-normal noise, shape (B, d) or (k, B, d).
+
+Returns:
+    ``(z, log_q)``: shape (..., B, d) and (..., B), in nats.
+
+Raises:
+    ValueError: if ``eps`` is not of shape (B, d) or (k, B, d).
+""",
     "VAE.kl_term": """KL(q(z|x) || p(z)) per example, shape (B,), in nats.
 
 In closed form when the prior has one (the standard normal), else the one-sample
@@ -395,9 +420,11 @@ Bernoulli decoder. Samples are processed in chunks, so memory stays flat as k gr
 time grows linearly in k. The model is put in evaluation mode for the call.
 
 Args:
-    model: a :class:`VAE`, or any model with ``encode(x) -> (mu, logvar)``,
-        ``log_px_given_z(x, z)``, ``input_dim`` and ``latent_dim`` (and optionally a
-        ``prior``; the standard normal otherwise).
+    model: a :class:`VAE`, :class:`ConvVAE` or :class:`FlowVAE`, whose posterior is
+        drawn through ``sample_posterior(x, eps)`` (since chapter 8); or any model with
+        ``encode(x) -> (mu, logvar)`` of a diagonal Gaussian, ``log_px_given_z(x, z)``,
+        ``input_dim`` and ``latent_dim`` (and optionally a ``prior``; the standard
+        normal otherwise).
     x: data, shape ``(N, *input)``.
     k: number of importance samples.
     batch_size: examples per pass.
@@ -449,6 +476,164 @@ Raises:
 
 Introduced in chapter 1.
 """,
+}
+
+# --------------------------------------------------------------------------- chapter 8
+_LOG_W = """
+    log_w: log-weights log p(x, z_i) - log q(z_i | x), shape (k, B): the k samples
+        on axis 0 (as :func:`log_importance_weights` gives them)."""
+
+_IWAE = {
+    "log_importance_weights": """The k log importance weights of each example, log p(x, z_i) - log q(z_i | x).
+
+Draws z_i ~ q(z|x) by the reparameterization (``model.sample_posterior``), so the
+result is differentiable in the model's weights. ``log_px_given_z(x, z_i) +
+prior.log_prob(z_i) - log q(z_i | x)``: their mean over i is a k-sample estimate of
+the ELBO (with the KL by Monte Carlo), their log-mean-exp the bound L_k.
+
+Args:
+    model: a :class:`VAE`, :class:`ConvVAE` or :class:`FlowVAE` (anything with
+        ``sample_posterior``, ``log_px_given_z``, ``prior`` and ``latent_dim``).
+    x: data, shape ``(B, *input)``.
+    k: samples per example.
+    seed: an integer for repeatable samples, or None for the framework's global stream.
+
+Returns:
+    Tensor of shape (k, B), in nats.
+
+Raises:
+    ValueError: for a model without a posterior, a non-positive ``k``, a bad seed, data
+        of the wrong shape or outside the likelihood's support.
+
+Introduced in chapter 8.
+""",
+    "iwae_loss": f"""The IWAE loss -L_k = -log (1/k) sum_i w_i per example, from log-weights.
+
+Computed with a log-sum-exp, so it is finite for log-weights of any size. Its gradient
+with respect to ``log_w[i]`` is minus the normalised weight w_i / sum_j w_j
+(:func:`importance_weights`): the samples that explain x best get the largest share of
+the gradient. For k = 1 it is the one-sample negative ELBO.
+
+Args:{_LOG_W}
+
+Returns:
+    Tensor of shape (B,), in nats.
+
+Raises:
+    ValueError: if ``log_w`` is not of shape (k, B) with k, B >= 1, or holds NaN or inf.
+
+Introduced in chapter 8.
+""",
+    "importance_weights": f"""The normalised importance weights w_i / sum_j w_j, the gradient weights of L_k.
+
+A softmax of the log-weights over the k samples: each column sums to 1. The gradient
+of L_k is sum_i (w_i / sum_j w_j) * grad log w_i, where the k-sample ELBO weights
+every sample by 1/k. ``1 / sum_i (w_i / sum_j w_j)**2`` is the effective sample size.
+
+Args:{_LOG_W}
+
+Returns:
+    Tensor of shape (k, B), non-negative, each column summing to 1.
+
+Raises:
+    ValueError: if ``log_w`` is not of shape (k, B) with k, B >= 1, or holds NaN or inf.
+
+Introduced in chapter 8.
+""",
+    "iwae_terms": """Per-example training terms with k posterior samples, for ``fit``'s ``loss_fn``.
+
+``fit(model, x, epochs, loss_fn=functools.partial(iwae_terms, k=5))`` trains an IWAE
+(Burda et al., 2016); ``objective="vae"`` trains the VAE with the same k samples (the
+mean of the k one-sample ELBOs, KL by Monte Carlo), Burda et al.'s "VAE, k" baseline.
+
+Args:
+    model: as for :func:`log_importance_weights`.
+    x: data, shape ``(B, *input)``.
+    k: samples per example.
+    objective: ``"iwae"`` (loss -L_k) or ``"vae"`` (loss minus the mean log-weight).
+    seed: an integer for repeatable samples, or None for the framework's global stream.
+
+Returns:
+    ``{"loss", "iwae", "elbo", "ess"}``, each of shape (B,): the loss that is trained;
+    the bound L_k; the mean of the k log-weights (a k-sample ELBO estimate); the
+    effective sample size of the k weights, in [1, k] (not differentiated). Nats, except
+    ``ess``.
+
+Raises:
+    ValueError: for an unknown ``objective``, and as :func:`log_importance_weights`.
+
+Introduced in chapter 8.
+""",
+}
+
+_FLOWS = {
+    "planar_flow": """One planar flow f(z) = z + u_hat tanh(w.z + b) and its ``log |det df/dz|`` (Rezende & Mohamed, 2015).
+
+``u_hat = u + (m(w.u) - w.u) w / |w|**2`` with ``m(a) = -1 + softplus(a)``, the paper's
+reparameterisation that keeps w.u_hat > -1, so f is invertible and its Jacobian
+determinant ``1 + u_hat . psi(z)``, ``psi(z) = tanh'(w.z + b) w``, is positive. It is
+computed as ``tanh(a)**2 + (1 - tanh(a)**2) softplus(w.u)`` (the same number, with no
+cancellation near 0).
+
+Args:
+    z: points, shape (..., d).
+    u: shape (d,) or broadcastable to the shape of ``z`` (per-example parameters).
+    w: as ``u``.
+    b: a scalar, or broadcastable to ``z``'s shape without its last axis.
+
+Returns:
+    ``(f(z), log_det)``: shape (..., d) and (...,), in nats.
+
+Raises:
+    ValueError: if a parameter does not broadcast to ``z`` or a value is NaN or inf.
+
+Introduced in chapter 8.
+""",
+    "FlowVAE": f"""A VAE whose posterior is a diagonal Gaussian followed by planar flows (Rezende & Mohamed, 2015).
+
+q(z|x): z_0 = mu + sigma * eps, then z_L = f_L(...f_1(z_0)), each f_l a
+:func:`planar_flow` whose (u, w, b) the encoder outputs for every x (amortised, as in
+the paper): the MLP encoder has 2d + n_flows (2d + 1) outputs. The density is
+``log q(z_L | x) = log N(z_0; mu, sigma**2) - sum_l log |det df_l/dz|``. The KL is estimated at the
+sample, log q(z_L|x) - log p(z_L), for every prior. ``n_flows=0`` is a VAE with a
+Monte Carlo KL.
+
+Args:{_MODEL_ARGS}
+    n_flows: number L of planar flows (0 or more).{_LIK_ARG}
+    beta: weight of the KL term in the training loss.
+    prior: :class:`StandardNormal` (None), :class:`MixturePrior` or :class:`VampPrior`
+        (its components are the base Gaussians q_0(z|u_k) at the pseudo-inputs).
+
+Raises:
+    ValueError: for a non-positive size, a negative ``n_flows``, a negative beta, an
+        unknown likelihood or prior.
+
+Introduced in chapter 8.
+""",
+    "FlowVAE.encode": """``(B, *input)`` or (B, D) -> (mu, logvar) of the base Gaussian q_0, each of shape (B, d).""",
+    "FlowVAE.sample_posterior": """Posterior samples z_L and log q(z_L | x) from base noise eps, differentiably.
+
+Args:
+    x: data, shape ``(B, *input)``.
+    eps: standard-normal noise, shape (B, d) or (k, B, d).
+
+Returns:
+    ``(z, log_q)``: shape (..., B, d) and (..., B), in nats.
+""",
+    "FlowVAE.loss_terms": """Per-example terms of the (beta-weighted) negative ELBO, each of shape (B,), in nats.
+
+``reconstruction`` = -log p(x|z) at one sample z ~ q(z|x) through the flows; ``kl`` =
+log q(z|x) - log p(z) at the same z; ``loss`` = reconstruction + beta * kl.
+
+Args:
+    x: data, shape ``(B, *input)``; float64 is cast to float32.
+
+Raises:
+    ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
+        likelihood's support.
+""",
+    "FlowVAE.kl_term": """Not available for a flow posterior: raises ``ValueError`` (use :meth:`loss_terms` or :meth:`sample_posterior`).""",
+    "FlowVAE.reconstruct": """Decode the flow applied to the base mean (eps = 0); returns the means of p(x|z), shape ``(B, *input)``.""",
 }
 
 # --------------------------------------------------------------------------- GAN
@@ -638,7 +823,7 @@ KL(q(z|x) || p(z)) in closed form; ``mi``, ``tc``, ``dim_kl`` = the parts of
 ``loss`` = reconstruction + kl + (beta - 1) * tc.
 
 Args:
-    x: data, shape (B, *input), B <= dataset_size; float64 is cast to float32.
+    x: data, shape ``(B, *input)``, B <= dataset_size; float64 is cast to float32.
 
 Raises:
     ValueError: if ``x`` has the wrong shape, is empty, has more examples than
@@ -648,7 +833,7 @@ Raises:
 
 DOCS: dict[str, str] = {
     **_UTILITIES, **_LOSSES, **_LIKELIHOODS, **_PRIORS, **_AUTOENCODER, **_VAE, **_CONV,
-    **_TRAINING, **_GAN, **_TCVAE,
+    **_TRAINING, **_GAN, **_TCVAE, **_IWAE, **_FLOWS,
 }
 for _cls in _LIKELIHOODS:
     for _m, _text in _LIKELIHOOD_METHODS.items():
@@ -659,7 +844,7 @@ for _cls in _PRIORS:
 DOCS["VampPrior.pseudo_inputs"] = "The K pseudo-inputs sigmoid(u_k), shape ``(K, *input)``, in (0, 1)."
 DOCS["StandardNormal.kl"] = "Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)), shape (B,); see :func:`gaussian_kl`."
 for _cls, _base in (("ConvAutoencoder", "Autoencoder"), ("ConvVAE", "VAE"), ("ConvGAN", "GAN"),
-                   ("BetaTCVAE", "VAE")):
+                    ("BetaTCVAE", "VAE"), ("FlowVAE", "VAE")):
     for _key in [k for k in DOCS if k.startswith(_base + ".")]:
         DOCS.setdefault(_cls + _key[len(_base):], DOCS[_key])
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
+from ._arrays import to_numpy
+
 
 def _shape(shape: Sequence[int | None]) -> tuple[int | None, ...]:
     # None marks a dimension unknown until run time (a traced TensorFlow batch).
@@ -86,6 +90,14 @@ def positive_int(func: str, name: str, value) -> int:
     """Return ``value`` as an int, or raise ``ValueError`` unless it is a positive integer."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{func}: argument `{name}` must be a positive integer; got {value!r}.")
+    return value
+
+
+def non_negative_int(func: str, name: str, value) -> int:
+    """Return ``value`` as an int, or raise ``ValueError`` unless it is an integer >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"{func}: argument `{name}` must be a non-negative integer; got {value!r}.")
     return value
 
 
@@ -226,6 +238,32 @@ def iwae_args(k, batch_size, chunk_size, seed_value) -> tuple[int, int, int | No
     return k, batch_size, chunk_size, seed("iwae_bound", seed_value, allow_none=True)
 
 
+def log_weights(func: str, shape) -> None:
+    """Log-weights have shape (k, B): k >= 1 samples (axis 0) of B >= 1 examples."""
+    shape = _shape(shape)
+    if len(shape) != 2 or 0 in shape:
+        raise ValueError(
+            f"{func}: argument `log_w` must have shape (k, batch), samples on axis 0, with "
+            f"k >= 1 and batch >= 1; got shape {shape}."
+        )
+
+
+def posterior_noise(func: str, shape, mu_shape) -> None:
+    """Base noise of a posterior sample: (B, d) or (k, B, d), for means of shape (B, d)."""
+    shape, mu_shape = _shape(shape), _shape(mu_shape)
+    tail = shape[-2:]
+    known = all(s is not None for s in tail + mu_shape)  # unknown while tracing
+    if len(shape) not in (2, 3) or (known and tail != mu_shape):
+        raise ValueError(
+            f"{func}: argument `eps` must have shape (batch, latent_dim) = {mu_shape} or "
+            f"(k, batch, latent_dim); got shape {shape}."
+        )
+
+
+IWAE_OBJECTIVES = ("iwae", "vae")
+"""What :func:`iwae_terms` trains: the bound L_k, or the mean of the k ELBO samples."""
+
+
 def posterior(func: str, model, out):
     """``out = model.encode(x)`` as (mu, logvar), or an error for a model without a posterior."""
     if not (isinstance(out, tuple | list) and len(out) == 2):
@@ -235,6 +273,24 @@ def posterior(func: str, model, out):
             "tensor (a deterministic code has no likelihood bound)."
         )
     return out
+
+
+def pseudo_input_logits(init, n_components: int, data_shape) -> np.ndarray:
+    """``VampPrior(init=...)``'s images as the logits u of the pseudo-inputs sigmoid(u).
+
+    ``init`` holds K images in [0, 1], shape (K, *data_shape) or (K, D); they are clipped
+    to [1e-3, 1 - 1e-3] (a logit of 0 or 1 is infinite). Returns float32 (K, *data_shape).
+    """
+    a = np.asarray(to_numpy(init), dtype=np.float64)
+    want = (n_components, *data_shape)
+    if a.shape not in (want, (n_components, math.prod(data_shape))):
+        raise ValueError(
+            f"VampPrior: argument `init` must have shape {want} (n_components images of the "
+            f"model's data shape); got shape {a.shape}."
+        )
+    unit_interval("VampPrior", "init", float(a.min()), float(a.max()), what="images")
+    a = np.clip(a, 1e-3, 1.0 - 1e-3).reshape(want)
+    return np.log(a / (1.0 - a)).astype(np.float32)
 
 
 LIKELIHOODS = ("bernoulli", "gaussian", "continuous_bernoulli")

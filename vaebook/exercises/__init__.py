@@ -48,12 +48,13 @@ CHAPTERS = {
     "ch4": "ch4_reparameterization",
     "ch5": "ch5_vae_vs_gan",
     "ch7": "ch7_disentanglement",
+    "ch8": "ch8_bounds_flows_priors",
     "appendix": "appendix_mistakes",
 }
 
 
 def load(chapter: str) -> ExerciseSet:
-    """The :class:`ExerciseSet` of a chapter: ``"ch1"`` … ``"ch7"`` or ``"appendix"``."""
+    """The :class:`ExerciseSet` of a chapter: ``"ch1"`` … ``"ch8"`` or ``"appendix"``."""
     if chapter not in CHAPTERS:
         raise ValueError(
             f"load: argument `chapter` must be one of {sorted(CHAPTERS)}; got {chapter!r}."

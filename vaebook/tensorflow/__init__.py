@@ -21,7 +21,9 @@ from .distributions import (
     VampPrior,
 )
 from .evaluate import iwae_bound
+from .flows import FlowVAE, planar_flow
 from .gan import GAN, discriminator_loss, fit_gan, generator_loss
+from .iwae import importance_weights, iwae_loss, iwae_terms, log_importance_weights
 from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
 from .models import VAE, Autoencoder
 from .tcvae import BetaTCVAE, kl_decomposition
@@ -37,4 +39,6 @@ __all__ = [
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
     "set_seed", "device", "to_tensor", "to_numpy",
     "kl_decomposition", "BetaTCVAE",
+    "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
+    "planar_flow", "FlowVAE",
 ]

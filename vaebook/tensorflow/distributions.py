@@ -213,19 +213,24 @@ class MixturePrior(_Prior):
 
 @documented("VampPrior")
 class VampPrior(_Prior):
-    def __init__(self, n_components: int, seed: int = 0):
+    def __init__(self, n_components: int, seed: int = 0, init=None):
         super().__init__()
         self.n_components = check.positive_int("VampPrior", "n_components", n_components)
         self.seed = check.seed("VampPrior", seed)
         self.latent_dim = None
+        self._init = init
 
     def bind(self, model) -> None:
         self.latent_dim = model.latent_dim
         # A plain attribute (a bound method), not a sub-layer: the model owns the prior.
         self._encode = model.encode
-        # Pseudo-inputs are sigmoid(u): always valid data in (0, 1), grey at the start.
+        # Pseudo-inputs are sigmoid(u): always valid data in (0, 1), grey at the start
+        # unless images to start from are given.
         shape = (self.n_components, *model.data_shape)
-        init = 0.1 * normal(shape, self.seed, "VampPrior").numpy()
+        if self._init is None:
+            init = 0.1 * normal(shape, self.seed, "VampPrior").numpy()
+        else:
+            init = check.pseudo_input_logits(self._init, self.n_components, model.data_shape)
         self.u = self.add_weight(shape=shape, name="u",
                                  initializer=keras.initializers.Constant(init))
 

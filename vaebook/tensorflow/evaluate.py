@@ -14,25 +14,50 @@ from .losses import _log_normal_diag
 __all__ = ["iwae_bound"]
 
 _OUTPUTS_PER_PASS = 1 << 22  # decoder outputs per pass when chunk_size is None
-# One compiled chunk function per model, so that repeated calls do not trace again.
+# One compiled chunk function per model and prior, so that repeated calls do not trace
+# again; a prior swapped into the model (chapter 8 fits one after training) gets its own.
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _chunk_function(model, prior):
-    d = model.latent_dim
+def _log_weights(model, prior, posterior, xr, eps):
+    """log p(x|z) + log p(z) - log q(z|x) at z = posterior(eps): eps (m, b, d) -> (m, b)."""
+    m, b = tf.shape(eps)[0], tf.shape(xr)[0]
+    z, log_qz = posterior(eps)
+    zf = tf.reshape(z, [m * b, model.latent_dim])  # one decoder pass; tile stacks m copies
+    log_px = tf.reshape(model.log_px_given_z(tf.tile(xr, [m, 1]), zf), [m, b])
+    log_pz = tf.reshape(prior.log_prob(zf), [m, b])
+    return log_px + log_pz - log_qz
 
-    @tf.function(reduce_retracing=True)
-    def chunk_lse(xr, mu, logvar, eps):
-        """log sum_i w_i over the m samples of one chunk: eps (m, b, d) -> (b,)."""
-        m, b = tf.shape(eps)[0], tf.shape(xr)[0]
+
+def _posterior_sampler(model, xr, params):
+    """``eps (m, b, d) -> (z, log q(z|x))`` for the batch ``xr``.
+
+    A model with ``sample_posterior`` (VAE, FlowVAE) draws its own posterior; any other
+    model gives the (mu, logvar) of a diagonal Gaussian, ``params``, from its ``encode``.
+    """
+    if not params:
+        return lambda eps: model.sample_posterior(xr, eps)
+    mu, logvar = params
+
+    def gaussian(eps):
         z = mu + tf.exp(0.5 * logvar) * eps
-        zf = tf.reshape(z, [m * b, d])
-        log_px = tf.reshape(model.log_px_given_z(tf.tile(xr, [m, 1]), zf), [m, b])
-        log_pz = tf.reshape(prior.log_prob(zf), [m, b])
-        log_qz = _log_normal_diag(z, mu, logvar)
-        return tf.reduce_logsumexp(log_px + log_pz - log_qz, axis=0)
+        return z, _log_normal_diag(z, mu, logvar)
 
-    return chunk_lse
+    return gaussian
+
+
+def _chunk_function(model, prior):
+    def chunk_lse(xr, eps, *params):
+        """log sum_i w_i over the m samples of one chunk: eps (m, b, d) -> (b,)."""
+        log_w = _log_weights(model, prior, _posterior_sampler(model, xr, params), xr, eps)
+        return tf.reduce_logsumexp(log_w, axis=0)
+
+    if hasattr(model, "sample_posterior"):
+        # One trace for every batch and chunk size (the last chunk is usually shorter).
+        spec = [tf.TensorSpec([None, model.input_dim], tf.float32),
+                tf.TensorSpec([None, None, model.latent_dim], tf.float32)]
+        return tf.function(chunk_lse, input_signature=spec)
+    return tf.function(chunk_lse, reduce_retracing=True)
 
 
 @documented("iwae_bound")
@@ -48,9 +73,11 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
     prior = getattr(model, "prior", None)
     if prior is None:
         prior = StandardNormal(model.latent_dim)
-    if model not in _COMPILED:
-        _COMPILED[model] = _chunk_function(model, prior)
-    chunk_lse = _COMPILED[model]
+    cached = _COMPILED.get(model)
+    if cached is None or cached[0] is not prior:
+        cached = (prior, _chunk_function(model, prior))
+        _COMPILED[model] = cached
+    chunk_lse = cached[1]
     out = []
     n, d = int(x.shape[0]), model.latent_dim
     calls = 0
@@ -58,7 +85,8 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
         xb = x[start : start + batch_size]
         b = int(xb.shape[0])
         c = chunk_size or max(1, min(k, _OUTPUTS_PER_PASS // (b * model.input_dim)))
-        mu, logvar = check.posterior("iwae_bound", model, model.encode(xb))
+        params = () if hasattr(model, "sample_posterior") else tuple(
+            check.posterior("iwae_bound", model, model.encode(xb)))
         xr = tf.reshape(xb, [b, -1])
         chunks = []
         for s in range(0, k, c):
@@ -67,6 +95,6 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
             eps = (tf.random.normal(shape) if seed is None
                    else tf.random.stateless_normal(shape, seed=[seed, calls]))
             calls += 1
-            chunks.append(chunk_lse(xr, mu, logvar, eps))
+            chunks.append(chunk_lse(xr, eps, *params))
         out.append(tf.reduce_logsumexp(tf.stack(chunks), axis=0) - math.log(k))
     return tf.concat(out, axis=0)

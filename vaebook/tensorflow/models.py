@@ -113,6 +113,13 @@ class VAE(_Model):
         mu, logvar = self.encode(x)
         return self.decode(_reparameterize(mu, logvar))
 
+    def sample_posterior(self, x, eps):
+        mu, logvar = self.encode(x)
+        eps = tf.cast(eps, mu.dtype)
+        check.posterior_noise(f"{type(self).__name__}.sample_posterior", eps.shape, mu.shape)
+        z = mu + tf.exp(0.5 * logvar) * eps  # (B, d) broadcast over a leading k
+        return z, _log_normal_diag(z, mu, logvar)
+
     def kl_term(self, mu, logvar, z):
         if hasattr(self.prior, "kl"):
             return self.prior.kl(mu, logvar)

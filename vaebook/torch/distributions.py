@@ -219,19 +219,25 @@ class MixturePrior(_Prior):
 
 @documented("VampPrior")
 class VampPrior(_Prior):
-    def __init__(self, n_components: int, seed: int = 0):
+    def __init__(self, n_components: int, seed: int = 0, init=None):
         super().__init__()
         self.n_components = check.positive_int("VampPrior", "n_components", n_components)
         self.seed = check.seed("VampPrior", seed)
         self.latent_dim = None
+        self._init = init
 
     def bind(self, model) -> None:
         self.latent_dim = model.latent_dim
         # Held as a plain attribute (a bound method), not a submodule: the model owns the prior.
         self._encode = model.encode
-        # Pseudo-inputs are sigmoid(u): always valid data in (0, 1), grey at the start.
-        u = 0.1 * randn((self.n_components, *model.data_shape), self.seed, "VampPrior")
-        self.u = nn.Parameter(u)
+        # Pseudo-inputs are sigmoid(u): always valid data in (0, 1), grey at the start
+        # unless images to start from are given.
+        if self._init is None:
+            u = 0.1 * randn((self.n_components, *model.data_shape), self.seed, "VampPrior")
+        else:
+            u = torch.as_tensor(check.pseudo_input_logits(self._init, self.n_components,
+                                                          model.data_shape))
+        self.u = nn.Parameter(u.to(next(model.parameters()).device))
 
     def pseudo_inputs(self) -> torch.Tensor:
         return torch.sigmoid(self.u)

@@ -17,6 +17,33 @@ __all__ = ["iwae_bound"]
 _OUTPUTS_PER_PASS = 1 << 22  # decoder outputs per pass when chunk_size is None
 
 
+def _posterior_sampler(model, xb: torch.Tensor):
+    """``eps (m, b, d) -> (z, log q(z|x))`` for the batch ``xb``.
+
+    A model with ``sample_posterior`` (VAE, FlowVAE) draws its own posterior; any other
+    model's ``encode`` must give the (mu, logvar) of a diagonal Gaussian.
+    """
+    if hasattr(model, "sample_posterior"):
+        return lambda eps: model.sample_posterior(xb, eps)
+    mu, logvar = check.posterior("iwae_bound", model, model.encode(xb))
+
+    def gaussian(eps):
+        z = mu + torch.exp(0.5 * logvar) * eps
+        return z, _log_normal_diag(z, mu, logvar)
+
+    return gaussian
+
+
+def _log_weights(model, prior, posterior, xr: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """log p(x|z) + log p(z) - log q(z|x) at z = posterior(eps): eps (m, b, d) -> (m, b)."""
+    m, b = eps.shape[0], xr.shape[0]
+    z, log_qz = posterior(eps)
+    zf = z.reshape(m * b, -1)  # one decoder pass; x.repeat(m, 1) stacks m copies likewise
+    log_px = model.log_px_given_z(xr.repeat(m, 1), zf).reshape(m, b)
+    log_pz = prior.log_prob(zf).reshape(m, b)
+    return log_px + log_pz - log_qz
+
+
 @documented("iwae_bound")
 @torch.no_grad()
 def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
@@ -41,19 +68,14 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
             xb = x[start : start + batch_size]
             b = xb.shape[0]
             c = chunk_size or max(1, min(k, _OUTPUTS_PER_PASS // (b * model.input_dim)))
-            mu, logvar = check.posterior("iwae_bound", model, model.encode(xb))
+            posterior = _posterior_sampler(model, xb)
             xr = xb.reshape(b, -1)
             chunks = []
             for s in range(0, k, c):
                 m = min(c, k - s)
-                # (m, b, d) samples, flattened to (m*b, d) for one decoder pass.
                 eps = torch.randn(m, b, model.latent_dim, device=dev, generator=gen)
-                z = mu + torch.exp(0.5 * logvar) * eps
-                zf = z.reshape(m * b, -1)
-                log_px = model.log_px_given_z(xr.repeat(m, 1), zf).reshape(m, b)
-                log_pz = prior.log_prob(zf).reshape(m, b)
-                log_qz = _log_normal_diag(z, mu, logvar)
-                chunks.append(torch.logsumexp(log_px + log_pz - log_qz, dim=0))
+                log_w = _log_weights(model, prior, posterior, xr, eps)
+                chunks.append(torch.logsumexp(log_w, dim=0))
             out.append(torch.logsumexp(torch.stack(chunks), dim=0) - math.log(k))
     finally:
         model.train(was_training)

@@ -119,6 +119,13 @@ class VAE(_Model):
         mu, logvar = self.encode(x)
         return self.decode(_reparameterize(mu, logvar))
 
+    def sample_posterior(self, x, eps) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encode(x)
+        eps = torch.as_tensor(eps).to(device=mu.device, dtype=mu.dtype)
+        check.posterior_noise(f"{type(self).__name__}.sample_posterior", eps.shape, mu.shape)
+        z = mu + torch.exp(0.5 * logvar) * eps  # (B, d) broadcast over a leading k
+        return z, _log_normal_diag(z, mu, logvar)
+
     def kl_term(self, mu, logvar, z) -> torch.Tensor:
         """KL(q(z|x) || p(z)) per example: closed form if the prior has one, else at ``z``."""
         if hasattr(self.prior, "kl"):
