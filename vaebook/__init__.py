@@ -6,8 +6,8 @@ explicitly; both modules expose the same public names::
     from vaebook import torch as vbt        # PyTorch
     from vaebook import tensorflow as vbtf  # TensorFlow / Keras
 
-Framework-free helpers live in :mod:`vaebook.data`, :mod:`vaebook.plotting`
-and :mod:`vaebook.exercises`.
+Framework-free helpers live in :mod:`vaebook.data`, :mod:`vaebook.plotting`,
+:mod:`vaebook.diffusion`, :mod:`vaebook.toy` and :mod:`vaebook.exercises`.
 """
 
 __version__ = "0.1.0"
@@ -21,5 +21,6 @@ PUBLIC_API = (
     "Autoencoder", "VAE", "ConvAutoencoder", "ConvVAE",
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
+    "TwoLevelVAE", "DDPM",
     "set_seed", "device", "to_tensor", "to_numpy",
 )

@@ -12,6 +12,7 @@ Importing this module imports TensorFlow without its start-up log lines (see
 from .._arrays import to_numpy
 from ._util import device, set_seed, to_tensor
 from .conv import ConvAutoencoder, ConvGAN, ConvVAE
+from .diffusion import DDPM
 from .distributions import (
     Bernoulli,
     ContinuousBernoulli,
@@ -22,6 +23,7 @@ from .distributions import (
 )
 from .evaluate import iwae_bound
 from .gan import GAN, discriminator_loss, fit_gan, generator_loss
+from .hierarchical import TwoLevelVAE
 from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
 from .models import VAE, Autoencoder
 from .train import fit
@@ -34,5 +36,6 @@ __all__ = [
     "Autoencoder", "VAE", "ConvAutoencoder", "ConvVAE",
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
+    "TwoLevelVAE", "DDPM",
     "set_seed", "device", "to_tensor", "to_numpy",
 ]

@@ -35,6 +35,19 @@ def _chunk_function(model, prior):
     return chunk_lse
 
 
+def _weight_function(model):
+    """The chunk function of a model with ``log_weight(x, eps)`` (a TwoLevelVAE)."""
+    d = model.latent_dim
+
+    @tf.function(reduce_retracing=True)
+    def chunk_lse(xr, eps):
+        m, b = tf.shape(eps)[0], tf.shape(xr)[0]
+        log_w = model.log_weight(tf.tile(xr, [m, 1]), tf.reshape(eps, [m * b, d]))
+        return tf.reduce_logsumexp(tf.reshape(log_w, [m, b]), axis=0)
+
+    return chunk_lse
+
+
 @documented("iwae_bound")
 def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
                seed: int | None = None) -> tf.Tensor:
@@ -48,8 +61,11 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
     prior = getattr(model, "prior", None)
     if prior is None:
         prior = StandardNormal(model.latent_dim)
+    # A model with log_weight(x, eps) computes its own weights (a TwoLevelVAE); a VAE's
+    # come from its encoder, decoder and prior, encoding each x once.
+    generic = hasattr(model, "log_weight")
     if model not in _COMPILED:
-        _COMPILED[model] = _chunk_function(model, prior)
+        _COMPILED[model] = _weight_function(model) if generic else _chunk_function(model, prior)
     chunk_lse = _COMPILED[model]
     out = []
     n, d = int(x.shape[0]), model.latent_dim
@@ -58,7 +74,8 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
         xb = x[start : start + batch_size]
         b = int(xb.shape[0])
         c = chunk_size or max(1, min(k, _OUTPUTS_PER_PASS // (b * model.input_dim)))
-        mu, logvar = check.posterior("iwae_bound", model, model.encode(xb))
+        if not generic:
+            mu, logvar = check.posterior("iwae_bound", model, model.encode(xb))
         xr = tf.reshape(xb, [b, -1])
         chunks = []
         for s in range(0, k, c):
@@ -67,6 +84,6 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
             eps = (tf.random.normal(shape) if seed is None
                    else tf.random.stateless_normal(shape, seed=[seed, calls]))
             calls += 1
-            chunks.append(chunk_lse(xr, mu, logvar, eps))
+            chunks.append(chunk_lse(xr, eps) if generic else chunk_lse(xr, mu, logvar, eps))
         out.append(tf.reduce_logsumexp(tf.stack(chunks), axis=0) - math.log(k))
     return tf.concat(out, axis=0)

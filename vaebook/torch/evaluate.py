@@ -29,6 +29,9 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
     likelihood = getattr(model, "likelihood", None)
     if hasattr(likelihood, "check_data"):
         likelihood.check_data("iwae_bound", "x", x)
+    # A model with log_weight(x, eps) computes its own weights (a TwoLevelVAE); a VAE's
+    # come from its encoder, decoder and prior, encoding each x once.
+    generic = hasattr(model, "log_weight")
     prior = getattr(model, "prior", None)
     if prior is None:
         prior = StandardNormal(model.latent_dim)
@@ -41,13 +44,18 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
             xb = x[start : start + batch_size]
             b = xb.shape[0]
             c = chunk_size or max(1, min(k, _OUTPUTS_PER_PASS // (b * model.input_dim)))
-            mu, logvar = check.posterior("iwae_bound", model, model.encode(xb))
+            if not generic:
+                mu, logvar = check.posterior("iwae_bound", model, model.encode(xb))
             xr = xb.reshape(b, -1)
             chunks = []
             for s in range(0, k, c):
                 m = min(c, k - s)
                 # (m, b, d) samples, flattened to (m*b, d) for one decoder pass.
                 eps = torch.randn(m, b, model.latent_dim, device=dev, generator=gen)
+                if generic:
+                    log_w = model.log_weight(xr.repeat(m, 1), eps.reshape(m * b, -1))
+                    chunks.append(torch.logsumexp(log_w.reshape(m, b), dim=0))
+                    continue
                 z = mu + torch.exp(0.5 * logvar) * eps
                 zf = z.reshape(m * b, -1)
                 log_px = model.log_px_given_z(xr.repeat(m, 1), zf).reshape(m, b)
