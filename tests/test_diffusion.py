@@ -416,3 +416,20 @@ def test_a_small_ddpm_learns_the_ring(fw):
     assert elbo < -(ideal["reconstruction"] + ideal["diffusion"].sum(1) + ideal["prior"]).mean()
     assert elbo < -ring.entropy(50_000)
     assert diffusion.SCHEDULES == ("linear", "cosine")
+
+
+def test_chapter_exercises_agree_with_the_schedule():
+    """The exercise checkers' references and vaebook.diffusion are one set of formulas."""
+    from vaebook.exercises import ch9_diffusion as ex
+
+    betas = np.array([0.3, 0.02, 0.6, 0.1, 0.45])
+    s = NoiseSchedule(betas)
+    x0, xt = np.random.default_rng(0).standard_normal((2, 3, 4))
+    for t in range(1, 6):
+        mean, var = ex._marginal(x0, betas, t)
+        ref_mean, ref_var = s.marginal(x0, t)
+        np.testing.assert_allclose(mean, ref_mean)
+        assert var == pytest.approx(ref_var)
+        np.testing.assert_allclose(ex._posterior_mean(x0, xt, betas, t), s.posterior(x0, xt, t)[0])
+    np.testing.assert_allclose(ex._weights(betas), s.elbo_weight()[2:])
+    np.testing.assert_allclose(ex._weights(betas, "beta"), s.elbo_weight("beta")[2:])

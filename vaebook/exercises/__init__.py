@@ -47,12 +47,13 @@ CHAPTERS = {
     "ch3": "ch3_elbo",
     "ch4": "ch4_reparameterization",
     "ch5": "ch5_vae_vs_gan",
+    "ch9": "ch9_diffusion",
     "appendix": "appendix_mistakes",
 }
 
 
 def load(chapter: str) -> ExerciseSet:
-    """The :class:`ExerciseSet` of a chapter: ``"ch1"`` … ``"ch5"`` or ``"appendix"``."""
+    """The :class:`ExerciseSet` of a chapter: a key of :data:`CHAPTERS` (``"ch1"`` …, ``"appendix"``)."""
     if chapter not in CHAPTERS:
         raise ValueError(
             f"load: argument `chapter` must be one of {sorted(CHAPTERS)}; got {chapter!r}."
