@@ -166,7 +166,7 @@ def test_value_exercise():
 
 def test_unknown_chapter():
     with pytest.raises(ValueError, match="ch1"):
-        exmod.load("ch9")
+        exmod.load("ch99")
 
 
 # ---------------------------------------------------------------- what a reader is told

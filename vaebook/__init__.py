@@ -7,7 +7,8 @@ explicitly; both modules expose the same public names::
     from vaebook import tensorflow as vbtf  # TensorFlow / Keras
 
 Framework-free helpers live in :mod:`vaebook.data`, :mod:`vaebook.plotting`,
-:mod:`vaebook.metrics`, :mod:`vaebook.disentanglement` and :mod:`vaebook.exercises`.
+:mod:`vaebook.metrics`, :mod:`vaebook.disentanglement`, :mod:`vaebook.diffusion`,
+:mod:`vaebook.toy` and :mod:`vaebook.exercises`.
 """
 
 __version__ = "0.1.0"
@@ -21,6 +22,7 @@ PUBLIC_API = (
     "Autoencoder", "VAE", "ConvAutoencoder", "ConvVAE",
     "iwae_bound", "fit",
     "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
+    "TwoLevelVAE", "DDPM",
     "set_seed", "device", "to_tensor", "to_numpy",
     "kl_decomposition", "BetaTCVAE",
     "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",

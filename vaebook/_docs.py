@@ -421,7 +421,9 @@ time grows linearly in k. The model is put in evaluation mode for the call.
 
 Args:
     model: a :class:`VAE`, :class:`ConvVAE` or :class:`FlowVAE`, whose posterior is
-        drawn through ``sample_posterior(x, eps)`` (since chapter 8); or any model with
+        drawn through ``sample_posterior(x, eps)`` (since chapter 8); a model with
+        ``log_weight(x, eps)`` (log p(x, z) - log q(z | x) at z drawn from noise eps of
+        shape (B, latent_dim)), such as :class:`TwoLevelVAE`; or any model with
         ``encode(x) -> (mu, logvar)`` of a diagonal Gaussian, ``log_px_given_z(x, z)``,
         ``input_dim`` and ``latent_dim`` (and optionally a ``prior``; the standard
         normal otherwise).
@@ -831,9 +833,215 @@ Raises:
 """,
 }
 
+# --------------------------------------------------------------------------- hierarchies, diffusion
+_HIERARCHICAL = {
+    "TwoLevelVAE": f"""A VAE with two latent levels, z2 -> z1 -> x, and a top-down inference path.
+
+Generative model: p(z2) = N(0, I); p(z1 | z2) = N(mu_p(z2), diag exp(logvar_p(z2)));
+p(x | z1), a likelihood over the decoder's outputs. Inference runs in the same order
+(Sonderby et al., 2016): q(z2 | x), then q(z1 | x, z2), both diagonal Gaussians.
+Then the ELBO is
+
+    E_q[log p(x | z1)] - KL(q(z2 | x) || p(z2)) - E_q(z2|x)[KL(q(z1 | x, z2) || p(z1 | z2))],
+
+two closed-form Gaussian KL terms, as in every step of a diffusion model's ELBO.
+Four MLPs (``hidden_dims`` for the two encoders, reversed for the two generative
+networks): ``encoder_z2`` x -> (mu, logvar) of z2; ``encoder_z1`` [x, z2] -> those of
+z1; ``prior_z1_net`` z2 -> (mu_p, logvar_p); ``decoder`` z1 -> x.
+
+Args:
+    input_dim: number of input features, or an image shape such as (8, 8).
+    latent_dims: (d1, d2), the sizes of z1 (next to the data) and z2 (the top).
+    hidden_dims: widths of the encoders' hidden layers; the generative networks mirror them.{_LIK_ARG}
+
+Raises:
+    ValueError: for a non-positive size or an unknown likelihood.
+
+``latent_dim`` is d1 + d2, the length of the noise :meth:`log_weight` takes (z2's part
+first). Works with :func:`fit` and :func:`iwae_bound`. Introduced in chapter 9.
+""",
+    "TwoLevelVAE.posterior_z2": """q(z2 | x): ``(B, *input)`` -> (mu, logvar), each of shape (B, d2).""",
+    "TwoLevelVAE.posterior_z1": """q(z1 | x, z2): x ``(B, *input)`` and z2 (B, d2) -> (mu, logvar), each of shape (B, d1).""",
+    "TwoLevelVAE.prior_z1": """p(z1 | z2): z2 (B, d2) -> (mu, logvar), each of shape (B, d1).""",
+    "TwoLevelVAE.decode": """(B, d1) -> decoder outputs (logits or means), shape ``(B, *input)``.""",
+    "TwoLevelVAE.log_px_given_z": """log p(x | z1), shape (B,), for x of shape (B, ...) and z1 of shape (B, d1).""",
+    "TwoLevelVAE.loss_terms": """Per-example terms of the negative ELBO, each of shape (B,), in nats.
+
+One reparameterized draw top down, z2 ~ q(z2 | x) then z1 ~ q(z1 | x, z2), and:
+``reconstruction`` = -log p(x | z1); ``kl_z2`` = KL(q(z2 | x) || N(0, I)) in closed
+form; ``kl_z1`` = KL(q(z1 | x, z2) || p(z1 | z2)) in closed form at the drawn z2 (a
+one-sample estimate of its expectation over q(z2 | x)); ``kl`` = kl_z2 + kl_z1;
+``loss`` = reconstruction + kl.
+
+Args:
+    x: data, shape ``(B, *input)``; float64 is cast to float32.
+
+Raises:
+    ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
+        likelihood's support.
+""",
+    "TwoLevelVAE.elbo": """Single-sample estimate of the ELBO, shape (B,), in nats: -(reconstruction + kl_z2 + kl_z1).""",
+    "TwoLevelVAE.log_weight": """log p(x, z1, z2) - log q(z1, z2 | x) at latents drawn from given noise, shape (B,).
+
+z2 = mu_q2 + sigma_q2 * eps[:, :d2], then z1 = mu_q1(x, z2) + sigma_q1 * eps[:, d2:]:
+one importance weight per row, whose mean over eps ~ N(0, I) is the ELBO;
+:func:`iwae_bound` averages k of them inside the log.
+
+Args:
+    x: data, shape ``(B, *input)``.
+    eps: standard-normal noise, shape (B, d2 + d1).
+
+Raises:
+    ValueError: if ``eps`` is not of shape (B, d1 + d2).
+""",
+    "TwoLevelVAE.sample": """Draw z2 ~ N(0, I), z1 ~ p(z1 | z2) and return the means of p(x | z1), shape ``(n, *input)``.
+
+Args:
+    n: how many samples.
+    seed: an integer for a repeatable draw, or None for the framework's global stream.
+""",
+    "TwoLevelVAE.reconstruct": """Decode the posterior means top down (z2 = mean of q(z2|x), z1 = mean of q(z1|x, z2)); the means of p(x|z1), shape ``(B, *input)``.""",
+}
+
+_DIFFUSION = {
+    "DDPM": """A denoising diffusion model (Ho et al., 2020): a hierarchical VAE with a fixed encoder.
+
+Latents x_1 ... x_T of the data's size; the encoder is the noise schedule's
+q(x_t | x_{t-1}) (:class:`vaebook.diffusion.NoiseSchedule`), not learned. The decoder
+chain is p(x_T) = N(0, I) and, for t >= 2, p(x_{t-1} | x_t) = N(mu_theta(x_t, t),
+beta_tilde_t I), the posterior's own variance, with mu_theta = (x_t - beta_t /
+sqrt(1 - alpha_bar_t) eps_theta(x_t, t)) / sqrt(alpha_t), where eps_theta(x_t, t) predicts
+the noise in x_t. Then each KL term of the ELBO is exactly lambda_t ||eps -
+eps_theta||^2 (:meth:`vaebook.diffusion.NoiseSchedule.elbo_weight`). eps_theta comes
+from an MLP F on
+[x_t, time_embedding(t)] (SiLU between layers), in one of two ways
+(``parameterization``):
+
+* ``"noise"`` (Ho et al., 2020): eps_theta = F.
+* ``"binary_x0"``, for binary data: F corrects the log-odds of each pixel's x_0,
+  x0_hat = tanh(F + k_t x_t) with k_t = sqrt(alpha_bar_t) / (1 - alpha_bar_t), and
+  eps_theta = (x_t - sqrt(alpha_bar_t) x0_hat) / sqrt(1 - alpha_bar_t), the noise that
+  x0_hat implies. With F = 0, x0_hat is E[x_0 | x_t] for a lone pixel that is -1 or +1
+  with equal odds (Bayes' rule), so F only has to learn what the other pixels tell.
+  At small t, where x_0 is nearly certain, a plain noise network must instead output
+  (x_t - sqrt(alpha_bar_t) x_0) / sqrt(1 - alpha_bar_t), a function that jumps by
+  about 2 / sqrt(1 - alpha_bar_t) between the two values of x_0.
+
+The last step is a decoder p(x_0 | x_1) with mean mu_theta(x_1, 1) (the model's
+estimate of x_0) and variance beta_1:
+
+* ``"bernoulli"``, for binary data: the model works on y = 2x - 1 (each pixel -1 or +1)
+  and P(x = 1 | x_1) = Phi(mu / sqrt(beta_1)), a Gaussian discretised to two bins (as
+  Ho et al. discretise to 256), so the ELBO bounds log P(x), a probability, in nats;
+* ``"gaussian"``, for real-valued data used as given: N(x; mu, beta_1 I), a density.
+
+Args:
+    input_dim: number of input features, or an image shape such as (8, 8).
+    schedule: a :class:`vaebook.diffusion.NoiseSchedule`; None: Ho et al.'s linear one
+        with T = 1000 (``noise_schedule("linear", 1000)``).
+    hidden_dims: widths of the noise network's hidden layers.
+    time_dim: the number of sinusoidal time features, a positive even integer.
+    likelihood: ``"bernoulli"`` or ``"gaussian"``, the decoder p(x_0 | x_1) above.
+    loss: what :meth:`loss_terms` trains: ``"simple"``, Ho et al.'s unweighted
+        ||eps - eps_theta(x_t, t)||^2 at t ~ U{1..T}, or ``"elbo"``, the unbiased one-step
+        estimate of -ELBO, ``T * L_{t-1} + L_T``.
+    parameterization: ``"noise"`` or ``"binary_x0"`` (above); None: ``"binary_x0"`` for
+        ``"bernoulli"``, ``"noise"`` for ``"gaussian"``.
+
+Raises:
+    ValueError: for a bad size, a schedule that is not a NoiseSchedule or has fewer than
+        2 steps, an odd ``time_dim``, an unknown likelihood, loss or parameterization, or
+        ``"binary_x0"`` with ``"gaussian"``.
+
+Works with :func:`fit` (binary data: ``binarize=True`` draws them afresh every epoch).
+Introduced in chapter 9.
+""",
+    "DDPM.predict_noise": """eps_theta(x_t, t): the predicted noise, the shape of ``x_t``.
+
+Args:
+    x_t: noisy data in the model's space (y = 2x - 1 for binary data), shape ``(B, *input)``.
+    t: the step, an int in [1, T], or B of them (an integer array or tensor).
+
+Raises:
+    ValueError: for a step outside [1, T] or ``x_t`` of the wrong shape.
+""",
+    "DDPM.reverse_mean": """mu_theta(x_t, t) = (x_t - beta_t / sqrt(1 - alpha_bar_t) eps_theta) / sqrt(alpha_t), the shape of ``x_t``.
+
+The mean of p(x_{t-1} | x_t), in the model's space; at t = 1 the mean of the decoder
+p(x_0 | x_1), the model's estimate of x_0.
+
+Args:
+    x_t: noisy data in the model's space, shape ``(B, *input)``.
+    t: the step, an int in [1, T], or B of them.
+""",
+    "DDPM.loss_terms": """The training loss per example at one random step t ~ U{1..T}, each of shape (B,).
+
+``noise_mse`` = ||eps - eps_theta(x_t, t)||^2, summed over pixels, with x_t =
+sqrt(alpha_bar_t) y_0 + sqrt(1 - alpha_bar_t) eps; ``loss`` = ``noise_mse`` for
+``loss="simple"``, or T times the ELBO term of step t plus L_T for ``loss="elbo"``
+(its mean over t and eps is -ELBO).
+
+Args:
+    x: data, shape ``(B, *input)``.
+
+Raises:
+    ValueError: if ``x`` has the wrong shape, is empty, or lies outside [0, 1] for
+        ``"bernoulli"``.
+""",
+    "DDPM.elbo_term": """One term of the negative ELBO, at step t and the given noise, shape (B,), in nats.
+
+x_t = sqrt(alpha_bar_t) y_0 + sqrt(1 - alpha_bar_t) eps; for t >= 2 the term is
+L_{t-1} = KL(q(x_{t-1} | x_t, x_0) || p(x_{t-1} | x_t)) = lambda_t ||eps -
+eps_theta(x_t, t)||^2, for t = 1 it is L_0 = -log p(x_0 | x_1). Its mean over eps ~
+N(0, I) is the expected term of the ELBO.
+
+Args:
+    x: data, shape ``(B, *input)``.
+    t: the step, an int in [1, T], or B of them.
+    eps: the noise, the shape of ``x``.
+""",
+    "DDPM.elbo_terms": """Every term of the negative ELBO, one noise draw per step, in nats.
+
+Returns:
+    ``{"reconstruction": (B,), "diffusion": (B, T - 1), "prior": (B,)}``: L_0 =
+    -log p(x_0 | x_1); the KL terms L_{t-1} for t = 2 ... T (column t - 2 holds step t);
+    L_T = KL(q(x_T | x_0) || N(0, I)), in closed form. Their sum is -ELBO.
+
+Args:
+    x: data, shape ``(B, *input)``; binary for a bound on log P(x) in ``"bernoulli"``.
+    seed: an integer for repeatable noise, or None for the framework's global stream.
+""",
+    "DDPM.elbo": """A one-draw-per-step estimate of the ELBO, shape (B,), in nats (-the sum of :meth:`elbo_terms`).
+
+Args:
+    x: data, shape ``(B, *input)``.
+    seed: an integer for repeatable noise, or None for the framework's global stream.
+""",
+    "DDPM.sample": """n samples by ancestral sampling, x_T ~ N(0, I), then x_{t-1} ~ p(x_{t-1} | x_t) down to t = 1.
+
+Returns the mean of the decoder p(x_0 | x_1) at the end: P(x = 1) per pixel for
+``"bernoulli"``, the mean for ``"gaussian"``; shape ``(n, *input)``.
+
+Args:
+    n: how many samples.
+    seed: an integer for a repeatable draw, or None for the framework's global stream.
+""",
+    "DDPM.sample_steps": """:meth:`sample` that also keeps the chain's states x_t at the given steps.
+
+Args:
+    n: how many samples.
+    times: distinct steps in [1, T] at which to keep x_t.
+    seed: as for :meth:`sample`; the same seed gives the same samples.
+
+Returns:
+    ``(samples, states)``: the samples of :meth:`sample`, and a dict from each step t to
+    x_t in the model's space (y = 2x - 1 for binary data), shape ``(n, *input)``.
+""",
+}
+
 DOCS: dict[str, str] = {
     **_UTILITIES, **_LOSSES, **_LIKELIHOODS, **_PRIORS, **_AUTOENCODER, **_VAE, **_CONV,
-    **_TRAINING, **_GAN, **_TCVAE, **_IWAE, **_FLOWS,
+    **_TRAINING, **_GAN, **_TCVAE, **_IWAE, **_FLOWS, **_HIERARCHICAL, **_DIFFUSION,
 }
 for _cls in _LIKELIHOODS:
     for _m, _text in _LIKELIHOOD_METHODS.items():

@@ -327,3 +327,56 @@ def tc_args(func: str, batch: int | None, dataset_size, estimator) -> int | None
             f"batch is drawn from the data set); got {n}."
         )
     return n
+def latent_pair(cls: str, value) -> tuple[int, int]:
+    """A two-level model's latent sizes (d1, d2), checked: z1 next to the data, z2 on top."""
+    try:
+        pair = tuple(value)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or any(isinstance(d, bool) or not isinstance(d, int) or d < 1
+                             for d in pair):
+        raise ValueError(
+            f"{cls}: argument `latent_dims` must be two positive integers (d1, d2), the sizes "
+            f"of z1 and z2; got {value!r}."
+        )
+    return pair
+
+
+def even_int(func: str, name: str, value) -> int:
+    """Return ``value`` or raise ``ValueError`` unless it is a positive even integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2 or value % 2:
+        raise ValueError(f"{func}: argument `{name}` must be a positive even integer; "
+                         f"got {value!r}.")
+    return value
+
+
+def diffusion_step(func: str, t, T: int) -> int:
+    """One diffusion step t, an integer in [1, T] (a 0-d integer array is accepted)."""
+    ok = (isinstance(t, int) and not isinstance(t, bool)) or (
+        hasattr(t, "dtype") and getattr(t, "ndim", 1) == 0 and t.dtype.kind in "iu")
+    if not ok or not 1 <= int(t) <= T:
+        raise ValueError(f"{func}: argument `t` must be an integer step in [1, {T}]; got {t!r}.")
+    return int(t)
+
+
+def step_times(func: str, times, T: int) -> tuple[int, ...]:
+    """Steps at which to keep a sampling chain's state: distinct integers in [1, T]."""
+    try:
+        ts = tuple(times)
+    except TypeError:
+        ts = None
+    if ts is None or any(isinstance(t, bool) or not isinstance(t, int) or not 1 <= t <= T
+                         for t in ts) or len(set(ts)) != len(ts):
+        raise ValueError(f"{func}: argument `times` must be distinct integer steps in "
+                         f"[1, {T}]; got {times!r}.")
+    return ts
+
+
+DDPM_LIKELIHOODS = ("bernoulli", "gaussian")
+"""The decoders p(x_0 | x_1) a DDPM offers: binary data, or real-valued data."""
+
+DDPM_LOSSES = ("simple", "elbo")
+"""A DDPM's training losses: Ho et al.'s unweighted noise loss, or the weighted one (-ELBO)."""
+
+DDPM_PARAMETERIZATIONS = ("noise", "binary_x0")
+"""What a DDPM's network outputs: the noise itself, or (binary data) a correction to x_0's log-odds."""

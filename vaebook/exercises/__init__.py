@@ -40,7 +40,7 @@ from ._core import (
 __all__ = ["load", "Exercise", "ExerciseSet", "Case", "Mistake", "Result", "FRAMEWORKS",
            "CHAPTERS", "to_framework", "to_numpy", "framework_key"]
 
-# Chapter key -> module in this package holding its ExerciseSet.
+#: Chapter key -> the module of this package that holds its ExerciseSet.
 CHAPTERS = {
     "ch1": "ch1_autoencoders",
     "ch2": "ch2_losses",
@@ -49,12 +49,13 @@ CHAPTERS = {
     "ch5": "ch5_vae_vs_gan",
     "ch7": "ch7_disentanglement",
     "ch8": "ch8_bounds_flows_priors",
+    "ch9": "ch9_diffusion",
     "appendix": "appendix_mistakes",
 }
 
 
 def load(chapter: str) -> ExerciseSet:
-    """The :class:`ExerciseSet` of a chapter: ``"ch1"`` … ``"ch8"`` or ``"appendix"``."""
+    """The :class:`ExerciseSet` of a chapter: a key of :data:`CHAPTERS` (``"ch1"`` …, ``"appendix"``)."""
     if chapter not in CHAPTERS:
         raise ValueError(
             f"load: argument `chapter` must be one of {sorted(CHAPTERS)}; got {chapter!r}."

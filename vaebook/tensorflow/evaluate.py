@@ -22,6 +22,9 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _log_weights(model, prior, posterior, xr, eps):
     """log p(x|z) + log p(z) - log q(z|x) at z = posterior(eps): eps (m, b, d) -> (m, b)."""
     m, b = tf.shape(eps)[0], tf.shape(xr)[0]
+    if posterior is None:  # the model's own importance weights
+        log_w = model.log_weight(tf.tile(xr, [m, 1]), tf.reshape(eps, [m * b, model.latent_dim]))
+        return tf.reshape(log_w, [m, b])
     z, log_qz = posterior(eps)
     zf = tf.reshape(z, [m * b, model.latent_dim])  # one decoder pass; tile stacks m copies
     log_px = tf.reshape(model.log_px_given_z(tf.tile(xr, [m, 1]), zf), [m, b])
@@ -32,9 +35,12 @@ def _log_weights(model, prior, posterior, xr, eps):
 def _posterior_sampler(model, xr, params):
     """``eps (m, b, d) -> (z, log q(z|x))`` for the batch ``xr``.
 
-    A model with ``sample_posterior`` (VAE, FlowVAE) draws its own posterior; any other
-    model gives the (mu, logvar) of a diagonal Gaussian, ``params``, from its ``encode``.
+    A model with ``sample_posterior`` (VAE, FlowVAE) draws its own posterior; a model with
+    ``log_weight(x, eps)`` (a TwoLevelVAE) computes its weights itself (None here); any
+    other model gives the (mu, logvar) of a diagonal Gaussian, ``params``, from ``encode``.
     """
+    if hasattr(model, "log_weight"):
+        return None
     if not params:
         return lambda eps: model.sample_posterior(xr, eps)
     mu, logvar = params
@@ -52,7 +58,7 @@ def _chunk_function(model, prior):
         log_w = _log_weights(model, prior, _posterior_sampler(model, xr, params), xr, eps)
         return tf.reduce_logsumexp(log_w, axis=0)
 
-    if hasattr(model, "sample_posterior"):
+    if hasattr(model, "sample_posterior") or hasattr(model, "log_weight"):
         # One trace for every batch and chunk size (the last chunk is usually shorter).
         spec = [tf.TensorSpec([None, model.input_dim], tf.float32),
                 tf.TensorSpec([None, None, model.latent_dim], tf.float32)]
@@ -85,7 +91,8 @@ def iwae_bound(model, x, k: int = 1000, batch_size: int = 500, chunk_size=None,
         xb = x[start : start + batch_size]
         b = int(xb.shape[0])
         c = chunk_size or max(1, min(k, _OUTPUTS_PER_PASS // (b * model.input_dim)))
-        params = () if hasattr(model, "sample_posterior") else tuple(
+        own = hasattr(model, "sample_posterior") or hasattr(model, "log_weight")
+        params = () if own else tuple(
             check.posterior("iwae_bound", model, model.encode(xb)))
         xr = tf.reshape(xb, [b, -1])
         chunks = []

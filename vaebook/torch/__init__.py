@@ -15,6 +15,7 @@ decomposition and the beta-TC-VAE), ``_util`` (device, seeds, tensors).
 from .._arrays import to_numpy
 from ._util import device, set_seed, to_tensor
 from .conv import ConvAutoencoder, ConvGAN, ConvVAE
+from .diffusion import DDPM
 from .distributions import (
     Bernoulli,
     ContinuousBernoulli,
@@ -26,6 +27,7 @@ from .distributions import (
 from .evaluate import iwae_bound
 from .flows import FlowVAE, planar_flow
 from .gan import GAN, discriminator_loss, fit_gan, generator_loss
+from .hierarchical import TwoLevelVAE
 from .iwae import importance_weights, iwae_loss, iwae_terms, log_importance_weights
 from .losses import bernoulli_nll, gaussian_kl, gaussian_nll, reparameterize
 from .models import VAE, Autoencoder
@@ -34,14 +36,11 @@ from .train import fit
 
 # The same list as vaebook.PUBLIC_API (tests/test_api.py holds them equal).
 __all__ = [
-    "gaussian_kl", "bernoulli_nll", "gaussian_nll", "reparameterize",
-    "Bernoulli", "Gaussian", "ContinuousBernoulli",
-    "StandardNormal", "MixturePrior", "VampPrior",
-    "Autoencoder", "VAE", "ConvAutoencoder", "ConvVAE",
-    "iwae_bound", "fit",
-    "GAN", "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan",
-    "set_seed", "device", "to_tensor", "to_numpy",
-    "kl_decomposition", "BetaTCVAE",
+    "gaussian_kl", "bernoulli_nll", "gaussian_nll", "reparameterize", "Bernoulli",
+    "Gaussian", "ContinuousBernoulli", "StandardNormal", "MixturePrior", "VampPrior",
+    "Autoencoder", "VAE", "ConvAutoencoder", "ConvVAE", "iwae_bound", "fit", "GAN",
+    "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan", "TwoLevelVAE", "DDPM",
+    "set_seed", "device", "to_tensor", "to_numpy", "kl_decomposition", "BetaTCVAE",
     "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
     "planar_flow", "FlowVAE",
 ]

@@ -20,9 +20,12 @@ _OUTPUTS_PER_PASS = 1 << 22  # decoder outputs per pass when chunk_size is None
 def _posterior_sampler(model, xb: torch.Tensor):
     """``eps (m, b, d) -> (z, log q(z|x))`` for the batch ``xb``.
 
-    A model with ``sample_posterior`` (VAE, FlowVAE) draws its own posterior; any other
-    model's ``encode`` must give the (mu, logvar) of a diagonal Gaussian.
+    A model with ``sample_posterior`` (VAE, FlowVAE) draws its own posterior; a model with
+    ``log_weight(x, eps)`` (a TwoLevelVAE) computes its weights itself (None here); any
+    other model's ``encode`` must give the (mu, logvar) of a diagonal Gaussian.
     """
+    if hasattr(model, "log_weight"):
+        return None
     if hasattr(model, "sample_posterior"):
         return lambda eps: model.sample_posterior(xb, eps)
     mu, logvar = check.posterior("iwae_bound", model, model.encode(xb))
@@ -37,6 +40,8 @@ def _posterior_sampler(model, xb: torch.Tensor):
 def _log_weights(model, prior, posterior, xr: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
     """log p(x|z) + log p(z) - log q(z|x) at z = posterior(eps): eps (m, b, d) -> (m, b)."""
     m, b = eps.shape[0], xr.shape[0]
+    if posterior is None:  # the model's own importance weights
+        return model.log_weight(xr.repeat(m, 1), eps.reshape(m * b, -1)).reshape(m, b)
     z, log_qz = posterior(eps)
     zf = z.reshape(m * b, -1)  # one decoder pass; x.repeat(m, 1) stacks m copies likewise
     log_px = model.log_px_given_z(xr.repeat(m, 1), zf).reshape(m, b)
