@@ -30,3 +30,10 @@ def bce_with_logits(logits, x):
     """-log Bernoulli(x; sigmoid(l)) elementwise, stable: max(l, 0) - l x + log(1 + e^-|l|)."""
     logits, x = np.asarray(logits, np.float64), np.asarray(x, np.float64)
     return np.maximum(logits, 0.0) - logits * x + np.log1p(np.exp(-np.abs(logits)))
+
+
+def with_mistake(code: str, old: str, new: str) -> str:
+    """``code`` with one mistake put in: ``old`` replaced by ``new`` (``old`` must be there)."""
+    if old not in code:
+        raise ValueError(f"with_mistake: the line to change, {old!r}, is not in the code")
+    return code.replace(old, new)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import Case, Exercise, ExerciseSet
+from ._helpers import reparameterize as _reparameterize
 
 _rng = np.random.default_rng(9)
 
@@ -171,10 +172,6 @@ Q1 = Exercise(
 
 
 # --------------------------------------------------------------------------- q2
-def _reparameterize(mu, logvar, eps):
-    mu, logvar, eps = (np.asarray(a, np.float64) for a in (mu, logvar, eps))
-    return mu + np.exp(0.5 * logvar) * eps
-
 
 _Q2_CASES = [
     Case((_f(5, 3), _f(5, 3, scale=0.5), _f(5, 3)), "random mean, log-variance and noise"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import Case, Exercise, ExerciseSet
+from ._helpers import reparameterize as _reparameterize
+from ._helpers import with_mistake
 
 _rng = np.random.default_rng(4)
 
@@ -19,17 +21,7 @@ def _f(*shape, scale=1.0):
     return (scale * _rng.standard_normal(shape)).astype(np.float32)
 
 
-def _variant(code: str, old: str, new: str) -> str:
-    """``code`` with one mistake put in (asserting the line to change is there)."""
-    assert old in code, old
-    return code.replace(old, new)
-
-
 # --------------------------------------------------------------------------- q1
-def _reparameterize(mu, logvar, eps):
-    mu, logvar, eps = (np.asarray(a, np.float64) for a in (mu, logvar, eps))
-    return mu + np.exp(0.5 * logvar) * eps
-
 
 _Q1_CASES = [
     Case((_f(4, 3), _f(4, 3, scale=0.5), _f(4, 3)), "random mu, logvar and eps"),
@@ -67,11 +59,11 @@ Q1 = Exercise(
     wrong={
         fw: [
             # The variance used as the standard deviation (the 1/2 forgotten).
-            _variant(code, "exp(0.5 * logvar)", "exp(logvar)"),
+            with_mistake(code, "exp(0.5 * logvar)", "exp(logvar)"),
             # No noise at all: z = mu * sigma.
-            _variant(code, "return mu + sigma * eps", "return mu * sigma"),
+            with_mistake(code, "return mu + sigma * eps", "return mu * sigma"),
             # The log-variance itself used as the standard deviation.
-            _variant(code, f"sigma = {lib}.exp(0.5 * logvar)", "sigma = logvar"),
+            with_mistake(code, f"sigma = {lib}.exp(0.5 * logvar)", "sigma = logvar"),
         ]
         for fw, code, lib in (("torch", _Q1_TORCH, "torch"), ("tensorflow", _Q1_TF, "tf"))
     },
@@ -144,11 +136,11 @@ Q2 = Exercise(
     wrong={
         fw: [
             # Dividing by the standard deviation instead of the variance.
-            _variant(code, "score_mu = (z - mu) / var", f"score_mu = (z - mu) / {lib}.sqrt(var)"),
+            with_mistake(code, "score_mu = (z - mu) / var", f"score_mu = (z - mu) / {lib}.sqrt(var)"),
             # The -1 of the log-variance score dropped (it is what makes the score average 0).
-            _variant(code, "((z - mu) ** 2 / var - 1.0)", "((z - mu) ** 2 / var)"),
+            with_mistake(code, "((z - mu) ** 2 / var - 1.0)", "((z - mu) ** 2 / var)"),
             # The factor 1/2 of the log-variance score forgotten.
-            _variant(code, "score_logvar = 0.5 * (", "score_logvar = ("),
+            with_mistake(code, "score_logvar = 0.5 * (", "score_logvar = ("),
         ]
         for fw, code, lib in (("torch", _Q2_TORCH, "torch"), ("tensorflow", _Q2_TF, "tf"))
     },
@@ -224,22 +216,22 @@ return rec + kl
 _Q3_WRONG = {
     "torch": [
         # Only the 1/2 left unfixed.
-        _variant(_Q3_TORCH, "torch.exp(0.5 * logvar) * eps", "torch.exp(logvar) * eps"),
+        with_mistake(_Q3_TORCH, "torch.exp(0.5 * logvar) * eps", "torch.exp(logvar) * eps"),
         # Only the KL sign left unfixed.
-        _variant(_Q3_TORCH, "kl = -0.5 * (", "kl = 0.5 * ("),
+        with_mistake(_Q3_TORCH, "kl = -0.5 * (", "kl = 0.5 * ("),
         # Only the average over pixels left unfixed.
-        _variant(_Q3_TORCH, 'reduction="none").sum(dim=1)', 'reduction="none").mean(dim=1)'),
+        with_mistake(_Q3_TORCH, 'reduction="none").sum(dim=1)', 'reduction="none").mean(dim=1)'),
         # Only the cross-entropy through log(sigmoid) left unfixed: inf for large logits.
-        _variant(_Q3_TORCH,
+        with_mistake(_Q3_TORCH,
                  'rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)',
                  "probs = torch.sigmoid(logits)\n"
                  "    rec = -(x * torch.log(probs) + (1 - x) * torch.log(1 - probs)).sum(dim=1)"),
     ],
     "tensorflow": [
-        _variant(_Q3_TF, "tf.exp(0.5 * logvar) * eps", "tf.exp(logvar) * eps"),
-        _variant(_Q3_TF, "kl = -0.5 * tf.reduce_sum(", "kl = 0.5 * tf.reduce_sum("),
-        _variant(_Q3_TF, "rec = tf.reduce_sum(", "rec = tf.reduce_mean("),
-        _variant(_Q3_TF,
+        with_mistake(_Q3_TF, "tf.exp(0.5 * logvar) * eps", "tf.exp(logvar) * eps"),
+        with_mistake(_Q3_TF, "kl = -0.5 * tf.reduce_sum(", "kl = 0.5 * tf.reduce_sum("),
+        with_mistake(_Q3_TF, "rec = tf.reduce_sum(", "rec = tf.reduce_mean("),
+        with_mistake(_Q3_TF,
                  "rec = tf.reduce_sum(\n"
                  "        tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits), axis=1)",
                  "probs = tf.sigmoid(logits)\n"
@@ -299,12 +291,12 @@ answer = np.sum(weights * g**2) - np.sum(weights * g) ** 2
 
 _Q4_WRONG = [
     # The variance of the pathwise estimate exp(z) instead.
-    _variant(_Q4_SOLUTION, "g = np.exp(z) * (z - mu) / var", "g = np.exp(z)"),
+    with_mistake(_Q4_SOLUTION, "g = np.exp(z) * (z - mu) / var", "g = np.exp(z)"),
     # The second moment, without subtracting the squared mean.
-    _variant(_Q4_SOLUTION, "answer = np.sum(weights * g**2) - np.sum(weights * g) ** 2",
+    with_mistake(_Q4_SOLUTION, "answer = np.sum(weights * g**2) - np.sum(weights * g) ** 2",
              "answer = np.sum(weights * g**2)"),
     # The score divided by the standard deviation instead of the variance.
-    _variant(_Q4_SOLUTION, "(z - mu) / var", "(z - mu) / np.sqrt(var)"),
+    with_mistake(_Q4_SOLUTION, "(z - mu) / var", "(z - mu) / np.sqrt(var)"),
 ]
 
 Q4 = Exercise(

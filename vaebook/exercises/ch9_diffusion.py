@@ -15,18 +15,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import Case, Exercise, ExerciseSet, Mistake
+from ._helpers import with_mistake
 
 _rng = np.random.default_rng(9)
 
 
 def _f(*shape, scale=1.0):
     return (scale * _rng.standard_normal(shape)).astype(np.float32)
-
-
-def _variant(code: str, old: str, new: str) -> str:
-    """``code`` with one mistake put in (asserting the line to change is there)."""
-    assert old in code, old
-    return code.replace(old, new)
 
 
 def _ab(betas, t):
@@ -69,13 +64,13 @@ def _q1_wrong(code: str, lib: str) -> list[str]:
     prod = "torch.prod" if lib == "torch" else "tf.reduce_prod"
     return [
         # The marginal of one step: alpha_t, not the product up to t.
-        _variant(code, f"{prod}(1.0 - betas[:t])", "1.0 - betas[t - 1]"),
+        with_mistake(code, f"{prod}(1.0 - betas[:t])", "1.0 - betas[t - 1]"),
         # The mean without the square root.
-        _variant(code, f"{lib}.sqrt(alpha_bar) * x0", "alpha_bar * x0"),
+        with_mistake(code, f"{lib}.sqrt(alpha_bar) * x0", "alpha_bar * x0"),
         # The standard deviation returned as the variance.
-        _variant(code, "1.0 - alpha_bar\n", f"{lib}.sqrt(1.0 - alpha_bar)\n"),
+        with_mistake(code, "1.0 - alpha_bar\n", f"{lib}.sqrt(1.0 - alpha_bar)\n"),
         # Off by one: the product stops at alpha_{t-1}.
-        _variant(code, "betas[:t]", "betas[:t - 1]"),
+        with_mistake(code, "betas[:t]", "betas[:t - 1]"),
     ]
 
 
@@ -159,13 +154,13 @@ def posterior_mean(x0, xt, betas, t):
 def _q2_wrong(code: str, lib: str) -> list[str]:
     return [
         # alpha_bar_t where alpha_bar_{t-1} belongs, in the coefficient of x_0.
-        _variant(code, f"c0 = {lib}.sqrt(alpha_bar_prev)", f"c0 = {lib}.sqrt(alpha_bar)"),
+        with_mistake(code, f"c0 = {lib}.sqrt(alpha_bar_prev)", f"c0 = {lib}.sqrt(alpha_bar)"),
         # The two coefficients swapped.
-        _variant(code, "return c0 * x0 + ct * xt", "return ct * x0 + c0 * xt"),
+        with_mistake(code, "return c0 * x0 + ct * xt", "return ct * x0 + c0 * xt"),
         # alpha_t without its square root.
-        _variant(code, f"ct = {lib}.sqrt(1.0 - beta)", "ct = (1.0 - beta)"),
+        with_mistake(code, f"ct = {lib}.sqrt(1.0 - beta)", "ct = (1.0 - beta)"),
         # The marginal's mean of x_{t-1}: x_t ignored.
-        _variant(code, "return c0 * x0 + ct * xt", f"return {lib}.sqrt(alpha_bar_prev) * x0"),
+        with_mistake(code, "return c0 * x0 + ct * xt", f"return {lib}.sqrt(alpha_bar_prev) * x0"),
     ]
 
 
@@ -262,14 +257,14 @@ def _q3_wrong(code: str) -> list[str]:
     ret = "return betas[1:] / (2.0 * alpha[1:] * (1.0 - alpha_bar[:-1]))"
     return [
         # The weight of sigma_t^2 = beta_t: 1 - alpha_bar_t in the denominator.
-        _variant(code, ret, "return betas[1:] / (2.0 * alpha[1:] * (1.0 - alpha_bar[1:]))"),
+        with_mistake(code, ret, "return betas[1:] / (2.0 * alpha[1:] * (1.0 - alpha_bar[1:]))"),
         # The factor 1/2 of the Gaussian KL left out.
-        _variant(code, ret, "return betas[1:] / (alpha[1:] * (1.0 - alpha_bar[:-1]))"),
+        with_mistake(code, ret, "return betas[1:] / (alpha[1:] * (1.0 - alpha_bar[:-1]))"),
         # The SNR difference: the weight of the x_0-prediction error, not of the noise's.
-        _variant(code, ret, "snr = alpha_bar / (1.0 - alpha_bar)\n"
+        with_mistake(code, ret, "snr = alpha_bar / (1.0 - alpha_bar)\n"
                             "    return 0.5 * (snr[:-1] - snr[1:])"),
         # alpha_t dropped from mu_theta's 1 / sqrt(alpha_t).
-        _variant(code, ret, "return betas[1:] / (2.0 * (1.0 - alpha_bar[:-1]))"),
+        with_mistake(code, ret, "return betas[1:] / (2.0 * (1.0 - alpha_bar[:-1]))"),
     ]
 
 
