@@ -41,15 +41,15 @@ NETWORK_DATASETS = tuple(d for d in data.DATASETS if d not in data.OFFLINE_DATAS
 # Rules a chapter does not meet yet, while it is being brought up to them: the test is
 # expected to fail there (strict: once the chapter meets the rule, the entry must go).
 # Empty when every chapter is done.
-_ALL = {"01_autoencoders", "02_mse_vs_cross_entropy", "03_elbo", "04_reparameterization",
-        "05_vae_vs_gan", "appendix_mistakes"}
 PENDING = {
     "markers": {"01_autoencoders"},
     "exercise_help": {"05_vae_vs_gan"},
-    "code_width": set(_ALL),
-    "cell_length": _ALL - {"01_autoencoders", "02_mse_vs_cross_entropy"},
-    "proof_cells_folded": {"01_autoencoders", "02_mse_vs_cross_entropy"},
-    "run_parameters": set(_ALL),
+    "code_width": {"01_autoencoders", "03_elbo", "04_reparameterization", "05_vae_vs_gan",
+                   "appendix_mistakes"},
+    "cell_length": {"03_elbo", "04_reparameterization", "05_vae_vs_gan", "appendix_mistakes"},
+    "proof_cells_folded": {"01_autoencoders"},
+    "run_parameters": {"01_autoencoders", "03_elbo", "04_reparameterization", "05_vae_vs_gan",
+                       "appendix_mistakes"},
 }
 CODE_WIDTH = 84  # characters: what the book's code column shows at 1280 px (vaebook.css)
 CELL_LINES = 40  # a cell does one thing
