@@ -1,6 +1,6 @@
 """Exercises of chapter 5, VAEs and GANs.
 
-q1  the discriminator's per-example loss from logits, stable for any logit (function)
+q1  the discriminator's per-example loss with one-sided label smoothing, from logits (function)
 q2  the optimal discriminator of two known Gaussians, finite far in the tails (function)
 q3  the effective number of modes of a class histogram, to spot collapse (function)
 q4  the optimal discriminator's loss and the JS divergence for disjoint supports (value)
@@ -19,10 +19,17 @@ _rng = np.random.default_rng(5)
 
 
 # --------------------------------------------------------------------------- q1
+# One-sided label smoothing (Salimans et al. 2016): real images get the target 0.9, not 1;
+# generated ones keep the target 0. Section 5.1 writes the unsmoothed loss out; this one
+# is not in the chapter.
+_SMOOTH = 0.9
+
+
 def _discriminator_loss(real_logits, fake_logits):
     real, fake = (np.asarray(a, np.float64) for a in (real_logits, fake_logits))
     # -log sigmoid(s) = log(1 + e^-s); -log(1 - sigmoid(s)) = log(1 + e^s)
-    return np.logaddexp(0.0, -real) + np.logaddexp(0.0, fake)
+    return (_SMOOTH * np.logaddexp(0.0, -real) + (1 - _SMOOTH) * np.logaddexp(0.0, real)
+            + np.logaddexp(0.0, fake))
 
 
 _Q1_CASES = [
@@ -32,57 +39,69 @@ _Q1_CASES = [
     Case((np.array([100.0, -100.0, 100.0], np.float32),
           np.array([-100.0, 100.0, 100.0], np.float32)), "logits of ±100"),
     Case((np.array([30.0], np.float32), np.array([-30.0], np.float32)),
-         "one example, a confident and right discriminator: the loss is nearly 0"),
+         "one example, a confident and right discriminator: smoothing charges it 0.1 x 30"),
 ]
 
 _Q1_TORCH = '''\
 import torch.nn.functional as F
 
 def discriminator_loss(real_logits, fake_logits):
-    # -log D(x) = softplus(-s_real); -log(1 - D(G(z))) = softplus(s_fake)
-    return F.softplus(-real_logits) + F.softplus(fake_logits)
+    # target 0.9 on real images: -0.9 log D(x) - 0.1 log(1 - D(x)); target 0 on fakes
+    real = 0.9 * F.softplus(-real_logits) + 0.1 * F.softplus(real_logits)
+    return real + F.softplus(fake_logits)
 '''
 _Q1_TF = '''\
 def discriminator_loss(real_logits, fake_logits):
-    # -log D(x) = softplus(-s_real); -log(1 - D(G(z))) = softplus(s_fake)
-    return tf.nn.softplus(-real_logits) + tf.nn.softplus(fake_logits)
+    # target 0.9 on real images: -0.9 log D(x) - 0.1 log(1 - D(x)); target 0 on fakes
+    real = 0.9 * tf.nn.softplus(-real_logits) + 0.1 * tf.nn.softplus(real_logits)
+    return real + tf.nn.softplus(fake_logits)
 '''
 
 
 def _q1_wrong(lib: str, softplus: str, mean: str) -> list[str]:
+    log = f"{lib}.math.log" if lib == "tf" else f"{lib}.log"
     return [
         # Through the sigmoid: log(0) = -inf once a logit reaches about ±17 in float32.
         f'''\
 def discriminator_loss(real_logits, fake_logits):
     d_real, d_fake = {lib}.sigmoid(real_logits), {lib}.sigmoid(fake_logits)
-    return -{lib}{".math" if lib == "tf" else ""}.log(d_real) - {lib}{".math" if lib == "tf" else ""}.log(1.0 - d_fake)
+    return -0.9 * {log}(d_real) - 0.1 * {log}(1.0 - d_real) - {log}(1.0 - d_fake)
 ''',
-        # The labels the wrong way round: rewards calling the fakes real.
+        # No smoothing: section 5.1's loss, target 1 on real images.
         f'''\
 def discriminator_loss(real_logits, fake_logits):
-    return {softplus}(real_logits) + {softplus}(-fake_logits)
+    return {softplus}(-real_logits) + {softplus}(fake_logits)
+''',
+        # The real term scaled by 0.9 only: the 0.1 log(1 - D(x)) of the target 0.9 is lost.
+        f'''\
+def discriminator_loss(real_logits, fake_logits):
+    return 0.9 * {softplus}(-real_logits) + {softplus}(fake_logits)
+''',
+        # Two-sided: the fakes' target smoothed to 0.1 as well.
+        f'''\
+def discriminator_loss(real_logits, fake_logits):
+    real = 0.9 * {softplus}(-real_logits) + 0.1 * {softplus}(real_logits)
+    return real + 0.9 * {softplus}(fake_logits) + 0.1 * {softplus}(-fake_logits)
 ''',
         # Averaged over the batch: one number, not one per example.
         f'''\
 def discriminator_loss(real_logits, fake_logits):
-    return {mean}({softplus}(-real_logits) + {softplus}(fake_logits))
-''',
-        # Only the real half: the discriminator never learns to reject fakes.
-        f'''\
-def discriminator_loss(real_logits, fake_logits):
-    return {softplus}(-real_logits)
+    real = 0.9 * {softplus}(-real_logits) + 0.1 * {softplus}(real_logits)
+    return {mean}(real + {softplus}(fake_logits))
 ''',
     ]
 
 
 Q1 = Exercise(
     key="q1",
-    title="the discriminator's loss -log D(x) - log(1 - D(G(z))) per example, from logits",
+    title="the discriminator's loss per example, from logits, with one-sided label smoothing "
+          "(target 0.9 on real images)",
     reference=_discriminator_loss,
     cases=_Q1_CASES,
     hints=[
-        "D = sigmoid(s). The discriminator is a binary classifier: real images have label 1, "
-        "generated ones label 0, and its loss is the binary cross-entropy of each.",
+        "The binary cross-entropy of a logit s against a target t is "
+        "-t log sigmoid(s) - (1 - t) log(1 - sigmoid(s)). Real images have t = 0.9, "
+        "generated ones t = 0, so only the real term changes from section 5.1's loss.",
         "-log sigmoid(s) = softplus(-s) and -log(1 - sigmoid(s)) = softplus(s). Your framework's "
         "softplus is finite for any s; log(sigmoid(s)) is -inf once sigmoid(s) rounds to 0.",
         "Return one value per example, shape (B,): no mean over the batch.",
