@@ -386,7 +386,6 @@ _ALL = {"chapters/01_autoencoders", "chapters/02_mse_vs_cross_entropy", "chapter
         "chapters/appendix_mistakes"}
 PENDING = {
     "scrolling": set(_ALL),
-    "markers": {"chapters/01_autoencoders"},
     "figures": {"chapters/01_autoencoders", "chapters/03_elbo", "chapters/05_vae_vs_gan"},
     "length": set(_ALL),
     "phone": {"chapters/02_mse_vs_cross_entropy", "chapters/04_reparameterization"},
