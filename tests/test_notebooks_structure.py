@@ -17,6 +17,7 @@ import sys
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from papermill.translators import PythonTranslator
 
 from tools.notebook_rules import (
     ROOT,
@@ -130,6 +131,11 @@ def test_parameters_cell(nb):
     if isinstance(dataset, ast.Constant):
         assert dataset.value not in NETWORK_DATASETS, (
             f"DATASET = {dataset.value!r} by default needs the network: default to offline data")
+    # papermill must see every assignment, or an injected value is passed as "unknown"
+    # (it cannot parse a line whose comment holds another "=").
+    seen = {p.name for p in PythonTranslator.inspect(cells[0])}
+    unseen = sorted(set(names) - seen)
+    assert not unseen, f"papermill cannot read the parameter line(s) of {unseen}"
 
 
 def test_framework_cells_are_paired(nb):
