@@ -490,6 +490,7 @@ def test_phone_width(browser, base_url, entry, request):
 def _normalise(text: str) -> str:
     """HTML text vs the package's: typographic quotes and whitespace aside."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
+    text = text.replace("\u2026", "...")  # Sphinx's smartquotes turn ... into an ellipsis
     return " ".join(text.replace("\u201d", '"').split())
 
 
