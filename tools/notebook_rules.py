@@ -198,3 +198,116 @@ def read(path: Path):
     import nbformat  # here, so the TOC helpers work where only PyYAML is installed
 
     return nbformat.read(path, as_version=4)
+
+
+# ----------------------------------------------------------- links to the API page
+# Modules whose names are the book's own machinery rather than the lesson: the
+# exercise checkers (named by each exercise's help line) are not linked name by name.
+_UNLINKED_MODULES = ("vaebook.exercises",)
+_ROLE = re.compile(r"\{py:(?:func|class|meth|mod|data|obj|attr)\}`~?([\w.]+)`")
+
+
+def documented_api() -> set[str]:
+    """Full names the API page (``chapters/api.md``) documents.
+
+    ``autofunction``/``autoclass`` entries under ``currentmodule:: vaebook.torch`` (the
+    page documents each framework name once, from PyTorch), and the ``__all__`` of
+    every ``automodule``.
+    """
+    import importlib
+
+    names, module = set(), None
+    for line in (ROOT / "chapters" / "api.md").read_text().splitlines():
+        if m := re.match(r"\.\. currentmodule:: ([\w.]+)", line.strip()):
+            module = m.group(1)
+        elif m := re.match(r"\.\. auto(?:function|class):: ([\w.]+)", line.strip()):
+            name = m.group(1)
+            names.add(name if name.startswith("vaebook.") else f"{module}.{name}")
+        elif m := re.match(r"\.\. automodule:: ([\w.]+)", line.strip()):
+            mod = importlib.import_module(m.group(1))
+            names.update(f"{m.group(1)}.{n}" for n in getattr(mod, "__all__", ()))
+    return {n for n in names if not n.startswith(_UNLINKED_MODULES)}
+
+
+def _canonical(name: str) -> str:
+    """``vaebook.tensorflow.fit`` -> ``vaebook.torch.fit``: the page documents it once."""
+    return re.sub(r"^vaebook\.tensorflow\.", "vaebook.torch.", name)
+
+
+def api_names_used(source: str) -> set[str]:
+    """Full names of vaebook objects a (plain Python) code cell uses.
+
+    Follows the cell's own imports and the chapters' usual aliases (``vbt``, ``vbtf``,
+    and ``from vaebook import report``-style module imports made in earlier cells are
+    resolved by :func:`api_first_uses`, which passes them in).
+    """
+    return _names_used(source, dict(_DEFAULT_ALIASES))[0]
+
+
+_DEFAULT_ALIASES = {"vbt": "vaebook.torch", "vbtf": "vaebook.tensorflow",
+                    "vaebook": "vaebook"}
+
+
+def _names_used(source: str, aliases: dict[str, str]) -> tuple[set[str], dict[str, str]]:
+    import ast
+
+    text = "\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!")))
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return set(), aliases
+    aliases = dict(aliases)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("vaebook"):
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("vaebook"):
+                    aliases[a.asname or a.name.split(".")[0]] = (
+                        a.name if a.asname else a.name.split(".")[0])
+    used = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            parts, inner = [node.attr], node.value
+            while isinstance(inner, ast.Attribute):
+                parts.append(inner.attr)
+                inner = inner.value
+            if isinstance(inner, ast.Name) and inner.id in aliases:
+                full = aliases[inner.id]
+                for part in reversed(parts):
+                    full = f"{full}.{part}"
+                    used.add(_canonical(full))
+        elif isinstance(node, ast.Name) and node.id in aliases:
+            used.add(_canonical(aliases[node.id]))
+    return used, aliases
+
+
+def api_first_uses(nb) -> dict[str, int]:
+    """{documented vaebook name: index of the first code cell that uses it}."""
+    documented, aliases, first = documented_api(), dict(_DEFAULT_ALIASES), {}
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        used, aliases = _names_used(cell.source, aliases)
+        for name in sorted(used & documented):
+            first.setdefault(name, i)
+    return first
+
+
+def unlinked_api_names(nb) -> list[str]:
+    """Documented vaebook names a chapter uses without linking them on first use.
+
+    A name is linked on first use when a ``{py:func}``/``{py:class}``/... role naming it
+    (either framework's spelling) is in a markdown cell before the first code cell that
+    uses it, or in the first markdown cell after that code cell.
+    """
+    missing = []
+    for name, i in api_first_uses(nb).items():
+        after = next((j for j in range(i + 1, len(nb.cells))
+                      if nb.cells[j].cell_type == "markdown"), len(nb.cells))
+        linked = {_canonical(m) for c in nb.cells[: after + 1] if c.cell_type == "markdown"
+                  for m in _ROLE.findall(c.source)}
+        if name not in linked:
+            missing.append(f"{name} (first used in cell {i})")
+    return missing
