@@ -251,7 +251,8 @@ _DEFAULT_ALIASES = {"vbt": "vaebook.torch", "vbtf": "vaebook.tensorflow",
 def _names_used(source: str, aliases: dict[str, str]) -> tuple[set[str], dict[str, str]]:
     import ast
 
-    text = "\n".join(l for l in source.splitlines() if not l.lstrip().startswith(("%", "!")))
+    text = "\n".join(line for line in source.splitlines()
+                     if not line.lstrip().startswith(("%", "!")))
     try:
         tree = ast.parse(text)
     except SyntaxError:
