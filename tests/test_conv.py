@@ -7,10 +7,9 @@ import pytest
 import tensorflow as tf
 import torch
 
+from tests.frameworks import FRAMEWORKS
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
-
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
 
 
 def _np(t):

@@ -20,16 +20,11 @@ import tensorflow as tf
 import torch
 from scipy import stats
 
+from tests.frameworks import FRAMEWORKS, np_
 from vaebook import diffusion, toy
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
 from vaebook.diffusion import NoiseSchedule, noise_schedule, time_embedding
-
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
-
-
-def np_(t):
-    return vbt.to_numpy(t) if torch.is_tensor(t) else vbtf.to_numpy(t)
 
 
 def _schedule(T=6):

@@ -8,10 +8,9 @@ import torch
 from scipy import stats
 from scipy.special import logsumexp
 
-from vaebook import tensorflow as vbtf
+from tests.frameworks import FRAMEWORKS
 from vaebook import torch as vbt
 
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
 rng = np.random.default_rng(0)
 
 

@@ -15,15 +15,11 @@ import tensorflow as tf
 import torch
 from scipy import stats
 
+from tests.frameworks import FRAMEWORKS, np_
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
 
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
 rng = np.random.default_rng(0)
-
-
-def np_(t):
-    return vbt.to_numpy(t)
 
 
 def _params(d, n, seed, break_condition=False):

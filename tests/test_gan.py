@@ -9,15 +9,11 @@ import tensorflow as tf
 import torch
 from scipy import special
 
+from tests.frameworks import FRAMEWORKS, np_
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
 
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
 rng = np.random.default_rng(55)
-
-
-def np_(t):
-    return vbt.to_numpy(t) if torch.is_tensor(t) else vbtf.to_numpy(t)
 
 
 # Discriminator logits: ordinary, extreme (±100) and exactly zero (D = 1/2).

@@ -12,28 +12,12 @@ import tensorflow as tf
 import torch
 from scipy import stats
 
+from tests.frameworks import FRAMEWORKS, np_
+from tests.frameworks import blobs as _blobs
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
 from vaebook.tensorflow import hierarchical as hier_tf
 from vaebook.torch import hierarchical as hier_pt
-
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
-
-
-def np_(t):
-    return vbt.to_numpy(t) if torch.is_tensor(t) else vbtf.to_numpy(t)
-
-
-def _blobs(n=400, seed=0):
-    """Binary 6x6 images of two kinds (left or right half lit), with 5% pixel noise."""
-    rng = np.random.default_rng(seed)
-    x = np.zeros((n, 6, 6), np.float32)
-    kind = rng.integers(0, 2, n)
-    x[kind == 0, :, :3] = 1.0
-    x[kind == 1, :, 3:] = 1.0
-    flip = rng.random(x.shape) < 0.05
-    return np.where(flip, 1.0 - x, x).astype(np.float32)
-
 
 # ------------------------------------------------------------------ a model known exactly
 # z2 ~ N(0, 1); z1 | z2 ~ N(a z2 + b, s2); x | z1 ~ N(w z1 + c, sx2 I), D = 3. With one

@@ -17,15 +17,11 @@ import torch
 from scipy import stats
 from scipy.special import logsumexp, softmax
 
+from tests.frameworks import FRAMEWORKS, np_
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
 
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
 rng = np.random.default_rng(0)
-
-
-def np_(t):
-    return vbt.to_numpy(t)
 
 
 def _binary(n, dim, seed=0):

@@ -11,15 +11,11 @@ import pytest
 import torch
 from scipy import special, stats
 
+from tests.frameworks import FRAMEWORKS, np_
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
 
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
 rng = np.random.default_rng(1234)
-
-
-def np_(t):
-    return vbt.to_numpy(t) if torch.is_tensor(t) else np.asarray(t)
 
 
 def _kl_ref(mu, logvar):

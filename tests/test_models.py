@@ -11,25 +11,10 @@ import tensorflow as tf
 import torch
 
 import vaebook
+from tests.frameworks import FRAMEWORKS, np_
+from tests.frameworks import blobs as _blobs
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
-
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
-
-
-def np_(t):
-    return vbt.to_numpy(t) if torch.is_tensor(t) else vbtf.to_numpy(t)
-
-
-def _blobs(n=400, seed=0):
-    """Binary 6x6 images of two kinds (left or right half lit), with 5% pixel noise."""
-    rng = np.random.default_rng(seed)
-    x = np.zeros((n, 6, 6), np.float32)
-    kind = rng.integers(0, 2, n)
-    x[kind == 0, :, :3] = 1.0
-    x[kind == 1, :, 3:] = 1.0
-    flip = rng.random(x.shape) < 0.05
-    return np.where(flip, 1.0 - x, x).astype(np.float32)
 
 
 # ------------------------------------------------------------------ API

@@ -19,10 +19,9 @@ import torch
 from scipy.special import logsumexp
 from scipy.stats import norm
 
+from tests.frameworks import FRAMEWORKS
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
-
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
 
 MU = np.array([[-1.5, 0.5], [0.0, 1.5], [1.0, -1.0], [2.0, 0.5]])
 LOGVAR = np.log(np.array([[0.5, 0.3], [0.2, 0.8], [1.0, 0.4], [0.3, 0.3]]))
