@@ -16,6 +16,16 @@ from __future__ import annotations
 import inspect
 
 # --------------------------------------------------------------------------- utilities
+# The argument and errors of every per-example method that takes a batch of data.
+_DATA_ARG = """Args:
+    x: data, shape ``(B, *input)``; float64 is cast to float32.
+
+Raises:
+    ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
+        likelihood's support.
+"""
+
+
 _UTILITIES = {
     "device": """The device the book's code runs on: the first GPU if there is one, else the CPU.
 
@@ -627,13 +637,8 @@ Returns:
 ``reconstruction`` = -log p(x|z) at one sample z ~ q(z|x) through the flows; ``kl`` =
 log q(z|x) - log p(z) at the same z; ``loss`` = reconstruction + beta * kl.
 
-Args:
-    x: data, shape ``(B, *input)``; float64 is cast to float32.
-
-Raises:
-    ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
-        likelihood's support.
-""",
+"""
+    + _DATA_ARG,
     "FlowVAE.kl_term": """Not available for a flow posterior: raises ``ValueError`` (use :meth:`loss_terms` or :meth:`sample_posterior`).""",
     "FlowVAE.reconstruct": """Decode the flow applied to the base mean (eps = 0); returns the means of p(x|z), shape ``(B, *input)``.""",
 }
@@ -873,13 +878,8 @@ form; ``kl_z1`` = KL(q(z1 | x, z2) || p(z1 | z2)) in closed form at the drawn z2
 one-sample estimate of its expectation over q(z2 | x)); ``kl`` = kl_z2 + kl_z1;
 ``loss`` = reconstruction + kl.
 
-Args:
-    x: data, shape ``(B, *input)``; float64 is cast to float32.
-
-Raises:
-    ValueError: if ``x`` has the wrong shape, is empty, or lies outside the
-        likelihood's support.
-""",
+"""
+    + _DATA_ARG,
     "TwoLevelVAE.elbo": """Single-sample estimate of the ELBO, shape (B,), in nats: -(reconstruction + kl_z2 + kl_z1).""",
     "TwoLevelVAE.log_weight": """log p(x, z1, z2) - log q(z1, z2 | x) at latents drawn from given noise, shape (B,).
 
