@@ -216,16 +216,22 @@ def documented_api() -> set[str]:
     """
     import importlib
 
+    text = (ROOT / "chapters" / "api.md").read_text()
     names, module = set(), None
-    for line in (ROOT / "chapters" / "api.md").read_text().splitlines():
+    for line in text.splitlines():
         if m := re.match(r"\.\. currentmodule:: ([\w.]+)", line.strip()):
             module = m.group(1)
         elif m := re.match(r"\.\. auto(?:function|class):: ([\w.]+)", line.strip()):
             name = m.group(1)
             names.add(name if name.startswith("vaebook.") else f"{module}.{name}")
-        elif m := re.match(r"\.\. automodule:: ([\w.]+)", line.strip()):
-            mod = importlib.import_module(m.group(1))
-            names.update(f"{m.group(1)}.{n}" for n in getattr(mod, "__all__", ()))
+    # automodule: the names its `:members:` option lists (continued on indented lines),
+    # or the module's __all__ when the option lists none.
+    for m in re.finditer(r"\.\. automodule:: ([\w.]+)\n((?:[ \t]+\S.*\n)*)", text):
+        listed = re.search(r":members:(.*(?:\n[ \t]{4,}[^:\s].*)*)", m.group(2))
+        members = re.findall(r"\w+", listed.group(1)) if listed else []
+        if listed and not members:
+            members = getattr(importlib.import_module(m.group(1)), "__all__", ())
+        names.update(f"{m.group(1)}.{n}" for n in members)
     return {n for n in names if not n.startswith(_UNLINKED_MODULES)}
 
 
