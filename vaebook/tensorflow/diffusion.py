@@ -16,21 +16,12 @@ from .._docs import documented
 from ..diffusion import DDPMSpec
 from ._util import keras, tf
 from .distributions import Bernoulli, Gaussian
-from .models import _Model
+from .models import _Model, mlp
 
 __all__ = ["DDPM"]
 
 _ROWS_PER_PASS = 1 << 14  # network rows per pass when the ELBO is summed over all steps
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
-
-
-def silu_mlp(sizes: list[int], name: str) -> keras.Sequential:
-    """Dense layers of the given sizes with SiLU between them (none after the last), built."""
-    layers = [keras.layers.Dense(b, activation="silu" if i < len(sizes) - 2 else None)
-              for i, b in enumerate(sizes[1:])]
-    net = keras.Sequential(layers, name=name)
-    net.build((None, sizes[0]))
-    return net
 
 
 def _log_ndtr(a):
@@ -57,8 +48,8 @@ class DDPM(DDPMSpec, keras.Model):
         keras.Model.__init__(self)
         self._set_ddpm_spec(input_dim, schedule, hidden_dims, time_dim, likelihood, loss,
                             parameterization)
-        self.net = silu_mlp([self.input_dim + self.time_dim, *self.hidden_dims, self.input_dim],
-                            "noise_net")
+        self.net = mlp([self.input_dim + self.time_dim, *self.hidden_dims, self.input_dim],
+                       "noise_net", activation="silu")
         self._tab = {key: tf.constant(arr) for key, arr in self._tables.items()}
         self.likelihood = (Bernoulli() if likelihood == "bernoulli"
                            else Gaussian(logvar=self._decoder_logvar))

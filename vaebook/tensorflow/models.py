@@ -16,10 +16,11 @@ from .losses import _log_normal_diag, _reparameterize
 __all__ = ["Autoencoder", "VAE", "mlp"]
 
 
-def mlp(sizes: list[int], name: str) -> keras.Sequential:
-    """Dense layers of the given sizes with ReLU between them (none after the last), built."""
+def mlp(sizes: list[int], name: str, activation: str = "relu") -> keras.Sequential:
+    """Dense layers of the given sizes with `activation` ("relu" or "silu") between them
+    (none after the last), built."""
     layers = [
-        keras.layers.Dense(b, activation="relu" if i < len(sizes) - 2 else None)
+        keras.layers.Dense(b, activation=activation if i < len(sizes) - 2 else None)
         for i, b in enumerate(sizes[1:])
     ]
     net = keras.Sequential(layers, name=name)

@@ -18,21 +18,11 @@ from .._docs import documented
 from ..diffusion import DDPMSpec
 from ._util import generator
 from .distributions import Bernoulli, Gaussian
-from .models import _Model
+from .models import _Model, mlp
 
 __all__ = ["DDPM"]
 
 _ROWS_PER_PASS = 1 << 14  # network rows per pass when the ELBO is summed over all steps
-
-
-def silu_mlp(sizes: list[int]) -> nn.Sequential:
-    """Linear layers of the given sizes with SiLU between them (none after the last)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.SiLU())
-    return nn.Sequential(*layers)
 
 
 @documented("DDPM")
@@ -42,7 +32,8 @@ class DDPM(DDPMSpec, nn.Module):
         nn.Module.__init__(self)
         self._set_ddpm_spec(input_dim, schedule, hidden_dims, time_dim, likelihood, loss,
                             parameterization)
-        self.net = silu_mlp([self.input_dim + self.time_dim, *self.hidden_dims, self.input_dim])
+        self.net = mlp([self.input_dim + self.time_dim, *self.hidden_dims, self.input_dim],
+                       activation="silu")
         for key, arr in self._tables.items():
             # Not persistent: the state_dict holds the network's weights only.
             self.register_buffer(f"_{key}", torch.from_numpy(arr), persistent=False)

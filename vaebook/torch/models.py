@@ -19,13 +19,17 @@ from .losses import _log_normal_diag, _reparameterize
 __all__ = ["Autoencoder", "VAE", "mlp"]
 
 
-def mlp(sizes: list[int]) -> nn.Sequential:
-    """Linear layers of the given sizes with ReLU between them (none after the last)."""
+_ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU}
+
+
+def mlp(sizes: list[int], activation: str = "relu") -> nn.Sequential:
+    """Linear layers of the given sizes with `activation` ("relu" or "silu") between them
+    (none after the last)."""
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
+            layers.append(_ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
 
