@@ -416,7 +416,12 @@ _PAGE_FACTS = """() => {
     return {fits: c.scrollWidth <= c.clientWidth + 1, scrolls: s.overflowX === 'auto'
             || s.overflowX === 'scroll', text: c.closest('div.math').textContent.slice(0, 60)};
   });
-  return {scrolling, figures, code, equations,
+  // A results table whose Markdown reached the page as text ("| a | b |" in a paragraph).
+  const rawTables = [...document.querySelectorAll('div.cell_output p')].filter(visible)
+    .map(p => p.textContent.trim()).filter(t => /^[|].*[|].*[|]/.test(t))
+    .map(t => t.slice(0, 80));
+  const tables = document.querySelectorAll('div.cell_output table').length;
+  return {scrolling, figures, code, equations, rawTables, tables,
           screens: document.documentElement.scrollHeight / window.innerHeight,
           page_wider: document.documentElement.scrollWidth > window.innerWidth + 1};
 }"""
@@ -448,6 +453,16 @@ def test_no_code_or_output_scrolls_sideways_at_desktop_width(browser, base_url, 
     assert not facts["scrolling"], (
         f"{len(facts['scrolling'])} code/output blocks scroll sideways at 1280 px; their "
         f"longest lines: {facts['scrolling'][:6]}")
+
+
+@pytest.mark.parametrize("entry", NOTEBOOKS)
+def test_results_tables_render_as_tables(browser, base_url, entry):
+    facts = _facts(browser, base_url, entry, DESKTOP)
+    assert not facts["rawTables"], (
+        f"results tables shown as Markdown text, not as tables: {facts['rawTables'][:3]}")
+    source = (ROOT / f"{entry}.ipynb").read_text()
+    if "Table(" in source:
+        assert facts["tables"] > 0, "the chapter builds report.Tables; the page shows none"
 
 
 @pytest.mark.parametrize("entry", NOTEBOOKS)

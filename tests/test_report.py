@@ -19,6 +19,34 @@ def test_table_renders_markdown_and_text():
     assert len({len(line) for line in text}) == 1  # aligned
 
 
+def test_table_renders_html_rows_aligned_and_escaped():
+    from html.parser import HTMLParser
+
+    t = Table(["run", "a < b"], [["VAE & IWAE", 1.5], ["<script>", 2.0]], formats=[None, ".1f"])
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.cells, self.styles, self.tags = [], [], []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            if tag in ("td", "th"):
+                self.styles.append(dict(attrs)["style"])
+                self.cells.append("")
+
+        def handle_data(self, data):
+            if self.cells:
+                self.cells[-1] += data
+
+    parser = Cells()
+    parser.feed(t._repr_html_())
+    assert parser.cells == ["run", "a < b", "VAE & IWAE", "1.5", "<script>", "2.0"]
+    assert parser.styles[1] == "text-align: right" and parser.styles[2] == "text-align: left"
+    assert "script" not in parser.tags  # text is escaped, not markup
+    assert parser.tags[:2] == ["div", "table"]  # a box that scrolls on a phone
+
+
 def test_table_errors_name_the_argument():
     with pytest.raises(ValueError, match=r"Table: argument `rows` must have 2 values.*row 1"):
         Table(["a", "b"], [[1, 2], [3]])

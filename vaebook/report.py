@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -53,8 +54,8 @@ class Table:
             None for the default (``.4g`` for floats).
         align: per column ``"l"`` or ``"r"``; by default numbers right, text left.
 
-    Displayed in a notebook, it renders as a Markdown table; ``str(table)`` is aligned
-    plain text.
+    Displayed in a notebook or in the book, it renders as an HTML table (with a Markdown
+    table for front ends that show only Markdown); ``str(table)`` is aligned plain text.
     """
 
     def __init__(self, columns: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -90,6 +91,21 @@ class Table:
 
         rule = "|" + "|".join(":--" if a == "l" else "--:" for a in self.align) + "|"
         return "\n".join([line(self.columns), rule, *(line(r) for r in self.cells)])
+
+    def _repr_html_(self) -> str:
+        # Jupyter, Colab and the book (myst-nb prefers text/html to text/markdown, and
+        # renders markdown outputs without table syntax) all show this one. The wrapper
+        # lets a table wider than a phone scroll inside its own box.
+        def row(tag, cells):
+            return "<tr>" + "".join(
+                f'<{tag} style="text-align: {"left" if a == "l" else "right"}">'
+                f"{html.escape(c)}</{tag}>"
+                for c, a in zip(cells, self.align, strict=True)) + "</tr>"
+
+        body = "".join(row("td", r) for r in self.cells)
+        return (f'<div class="vaebook-table" style="overflow-x: auto"><table>'
+                f"<thead>{row('th', self.columns)}</thead><tbody>{body}</tbody>"
+                "</table></div>")
 
     def __str__(self) -> str:
         widths = [max(len(c), *(len(r[j]) for r in self.cells)) if self.cells else len(c)
