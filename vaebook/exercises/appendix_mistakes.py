@@ -1,7 +1,7 @@
 """Exercises of the appendix, Common VAE mistakes.
 
 q1  spot and fix a broken negative ELBO: three of the appendix's mistakes in one loss (function)
-q2  the reparameterized sample, with its noise (function)
+q2  the variance of the aggregate posterior q(z), the measure of section 4 (function)
 q3  the effective beta of a loss that averages both terms (value)
 q4  count the active latent dimensions, the test for posterior collapse (function)
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Case, Exercise, ExerciseSet
-from ._helpers import reparameterize as _reparameterize
+from ._core import Case, Exercise, ExerciseSet, Mistake
 
 _rng = np.random.default_rng(9)
 
@@ -172,54 +171,89 @@ Q1 = Exercise(
 
 
 # --------------------------------------------------------------------------- q2
+def _aggregate_variance(mu, logvar):
+    mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
+    # The law of total variance over the mixture q(z) = (1/N) sum_i q(z | x_i): the spread of
+    # the centres plus the average spread of each Gaussian.
+    return mu.var(axis=0) + np.exp(logvar).mean(axis=0)
+
+
+def _agg_var_means_only(mu, logvar):
+    return np.asarray(mu, np.float64).var(axis=0)
+
+
+def _agg_var_sigma(mu, logvar):
+    mu, logvar = np.asarray(mu, np.float64), np.asarray(logvar, np.float64)
+    return mu.var(axis=0) + np.exp(0.5 * logvar).mean(axis=0)
+
 
 _Q2_CASES = [
-    Case((_f(5, 3), _f(5, 3, scale=0.5), _f(5, 3)), "random mean, log-variance and noise"),
-    Case((_f(2, 4), _f(2, 4), np.zeros((2, 4), np.float32)), "eps = 0: z is the mean"),
-    Case((np.zeros((3, 2), np.float32), np.zeros((3, 2), np.float32), _f(3, 2)),
-         "q = N(0, I): z is the noise itself"),
-    Case((_f(2, 2), np.full((2, 2), 2.0, np.float32), np.ones((2, 2), np.float32)),
-         "log-variance 2: the standard deviation is e, not e^2"),
-    Case((_f(1, 3), np.full((1, 3), -20.0, np.float32), _f(1, 3)),
-         "a nearly deterministic q"),
+    Case((_f(50, 3), _f(50, 3, scale=0.5)), "random means and log-variances"),
+    Case((np.zeros((20, 2), np.float32), np.zeros((20, 2), np.float32)),
+         "every posterior is the prior: q(z) is N(0, I), variance 1"),
+    Case((_f(40, 4, scale=2.0), np.full((40, 4), -20.0, np.float32)),
+         "nearly deterministic posteriors: only the means spread"),
+    Case((np.full((30, 3), 2.0, np.float32), _f(30, 3)),
+         "the same mean for every example: only the posteriors' own spread counts"),
+    Case((_f(10, 5), np.full((10, 5), 2.0, np.float32)),
+         "log-variance 2: the variance is e^2, not e"),
 ]
 
 _Q2_TORCH = '''\
-def reparameterize(mu, logvar, eps):
-    # The standard deviation is exp(logvar / 2); the noise makes z a sample of q.
-    return mu + torch.exp(0.5 * logvar) * eps
+def aggregate_variance(mu, logvar):
+    # The spread of the centres over the data (divisor N) plus each posterior's own
+    # variance sigma^2 = exp(logvar), averaged over the data.
+    return mu.var(dim=0, unbiased=False) + torch.exp(logvar).mean(dim=0)
 '''
 _Q2_TF = '''\
-def reparameterize(mu, logvar, eps):
-    # The standard deviation is exp(logvar / 2); the noise makes z a sample of q.
-    return mu + tf.exp(0.5 * logvar) * eps
+def aggregate_variance(mu, logvar):
+    # The spread of the centres over the data plus each posterior's own variance
+    # sigma^2 = exp(logvar), averaged over the data.
+    return tf.math.reduce_variance(mu, axis=0) + tf.reduce_mean(tf.exp(logvar), axis=0)
 '''
-
-
-def _q2_wrong(lib: str) -> list[str]:
-    return [
-        # Section 5: no noise at all.
-        f"def reparameterize(mu, logvar, eps):\n    return mu * {lib}.exp(0.5 * logvar)\n",
-        # The variance where the standard deviation belongs.
-        f"def reparameterize(mu, logvar, eps):\n    return mu + {lib}.exp(logvar) * eps\n",
-        # The log-variance used as a standard deviation.
-        "def reparameterize(mu, logvar, eps):\n    return mu + logvar * eps\n",
-    ]
-
 
 Q2 = Exercise(
     key="q2",
-    title="z = mu + sigma * eps from (mu, logvar, eps), each of shape (B, d)",
-    reference=_reparameterize,
+    title="The variance of each dimension of the aggregate posterior, from (mu, logvar) of N examples",
+    reference=_aggregate_variance,
     cases=_Q2_CASES,
     hints=[
-        "z must be a draw from N(mu, sigma^2): the noise eps ~ N(0, I) has to appear in it, "
-        "shifted by mu and scaled by sigma.",
-        "The encoder gives log sigma^2, so sigma = exp(logvar / 2).",
+        "q(z) is a mixture of N Gaussians, one per example. A draw from it picks an example, "
+        "then a code around that example's mean: two sources of spread.",
+        "Law of total variance: Var[z_j] = Var_x[mu_j(x)] + E_x[sigma_j(x)^2], with "
+        "sigma^2 = exp(logvar); both over the examples (the first axis).",
     ],
     solutions={"torch": _Q2_TORCH, "tensorflow": _Q2_TF},
-    wrong={"torch": _q2_wrong("torch"), "tensorflow": _q2_wrong("tf")},
-    answer_name="reparameterize",
+    wrong={
+        "torch": [
+            # Only the spread of the means: each posterior's own variance is missing.
+            "def aggregate_variance(mu, logvar):\n    return mu.var(dim=0, unbiased=False)\n",
+            # Only the posteriors' own variance: the spread of the means is missing.
+            "def aggregate_variance(mu, logvar):\n    return torch.exp(logvar).mean(dim=0)\n",
+            # The standard deviation where the variance belongs.
+            "def aggregate_variance(mu, logvar):\n"
+            "    return mu.var(dim=0, unbiased=False) + torch.exp(0.5 * logvar).mean(dim=0)\n",
+            # Over the latent dimensions instead of the examples.
+            "def aggregate_variance(mu, logvar):\n"
+            "    return mu.var(dim=1, unbiased=False) + torch.exp(logvar).mean(dim=1)\n",
+        ],
+        "tensorflow": [
+            "def aggregate_variance(mu, logvar):\n    return tf.math.reduce_variance(mu, axis=0)\n",
+            "def aggregate_variance(mu, logvar):\n    return tf.reduce_mean(tf.exp(logvar), axis=0)\n",
+            "def aggregate_variance(mu, logvar):\n"
+            "    return tf.math.reduce_variance(mu, axis=0) "
+            "+ tf.reduce_mean(tf.exp(0.5 * logvar), axis=0)\n",
+            "def aggregate_variance(mu, logvar):\n"
+            "    return tf.math.reduce_variance(mu, axis=1) + tf.reduce_mean(tf.exp(logvar), axis=1)\n",
+        ],
+    },
+    mistakes=[
+        Mistake(_agg_var_means_only, "only the spread of the means: each posterior's own "
+                "variance, E_x[sigma^2], belongs in it too"),
+        Mistake(_agg_var_sigma, "sigma where sigma^2 belongs: the variance of q(z | x) is "
+                "exp(logvar), not exp(logvar / 2)"),
+    ],
+    answer_name="aggregate_variance",
 )
 
 
