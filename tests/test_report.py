@@ -47,6 +47,14 @@ def test_table_renders_html_rows_aligned_and_escaped():
     assert parser.tags[:2] == ["div", "table"]  # a box that scrolls on a phone
 
 
+def test_table_formats_numpy_numbers_as_numbers():
+    import numpy as np
+
+    t = Table(["a", "b"], [[np.float32(1.23456), np.int64(3)]], formats=[".2f", None])
+    assert t.cells == [["1.23", "3"]] and t.align == "rr"
+    assert Table(["a"], [[np.float32(0.1234567)]]).cells == [["0.1235"]]
+
+
 def test_table_errors_name_the_argument():
     with pytest.raises(ValueError, match=r"Table: argument `rows` must have 2 values.*row 1"):
         Table(["a", "b"], [[1, 2], [3]])

@@ -16,8 +16,11 @@
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import numpy as np
 
 __all__ = ["FRAMEWORK_NAMES", "Table", "Claims", "both", "ran"]
 
@@ -34,13 +37,18 @@ def both(results: dict) -> bool:
     return len(ran(results)) == len(FRAMEWORK_NAMES)
 
 
+def _number(value: Any) -> bool:
+    """A real number, Python's or NumPy's (np.float32 too), and not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
 def _cell(value: Any, fmt: str | Callable[[Any], str] | None) -> str:
     if callable(fmt):
         return fmt(value)
-    if fmt and isinstance(value, int | float) and not isinstance(value, bool):
-        return format(value, fmt)
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    if fmt and _number(value):
+        return format(float(value) if isinstance(value, np.floating) else value, fmt)
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.4g}"
     return str(value)
 
 
@@ -76,8 +84,7 @@ class Table:
         self.cells = [[_cell(v, f) for v, f in zip(row, formats, strict=True)]
                       for row in self.rows]
         if align is None:
-            numeric = [all(isinstance(r[j], int | float) and not isinstance(r[j], bool)
-                           for r in self.rows) and bool(self.rows)
+            numeric = [all(_number(r[j]) for r in self.rows) and bool(self.rows)
                        for j in range(len(self.columns))]
             align = "".join("r" if n else "l" for n in numeric)
         if len(align) != len(self.columns) or set(align) - {"l", "r"}:
