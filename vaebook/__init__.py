@@ -27,4 +27,5 @@ PUBLIC_API = (
     "kl_decomposition", "BetaTCVAE",
     "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
     "planar_flow", "FlowVAE",
+    "AutoregressiveVAE", "free_bits_kl",
 )

@@ -476,6 +476,10 @@ Args:
     binarize: draw a fresh binary image x ~ Bernoulli(x_train) for every epoch
         (dynamic binarisation, as Burda et al. 2016 trained on MNIST), so that a
         Bernoulli decoder is trained on data where it is a likelihood.
+    kl_weight: optional schedule ``kl_weight(step) -> w`` (step = 0, 1, ... counts
+        batches): the loss becomes ``reconstruction + w * kl`` of the terms (replacing
+        the model's beta), as in KL annealing (Bowman et al., 2016; chapter 6). Needs
+        terms with keys "reconstruction" and "kl".
 
 Returns:
     ``{"loss": [...], ...}``: the mean of each term per epoch, one float per epoch.
@@ -483,7 +487,9 @@ Returns:
 Raises:
     ValueError: for non-positive ``epochs``, ``batch_size`` or ``lr``, data of the
         wrong shape, empty data, NaN or inf in the data, or data outside the model's
-        likelihood's support (a Bernoulli model refuses 0..255 pixels).
+        likelihood's support (a Bernoulli model refuses 0..255 pixels), or a
+        ``kl_weight`` that is not callable, returns a negative weight, or meets terms
+        without "reconstruction" and "kl".
     FloatingPointError: if the training loss becomes NaN or infinite.
 
 Introduced in chapter 1.
@@ -1039,9 +1045,77 @@ Returns:
 """,
 }
 
+# --------------------------------------------------------------------------- chapter 6
+_KL_IN_PRACTICE = {
+    "free_bits_kl": """The KL term with a free-bits floor (Kingma et al., 2016), per example, in nats.
+
+Per latent dimension j, KL_j(x) = KL(q(z_j|x) || N(0, 1)). A dimension whose mean
+KL over the batch is below ``free_bits`` costs ``free_bits`` for every example (a
+constant, so no gradient pushes it further down); the others cost KL_j(x). The batch
+mean of the result is sum_j max(free_bits, mean_x KL_j(x)), the paper's objective
+with one group per dimension.
+
+Args:
+    mu: posterior means, shape (B, d).
+    logvar: posterior log-variances, shape (B, d).
+    free_bits: the floor lambda in nats per dimension, >= 0 (0 gives :func:`gaussian_kl`).
+
+Returns:
+    A tensor of shape (B,), in nats.
+
+Raises:
+    ValueError: if ``mu`` is not (B, d), ``logvar`` has another shape, or ``free_bits``
+        is negative or not a number.
+
+Introduced in chapter 6.
+""",
+    "AutoregressiveVAE": """A VAE with a MADE decoder (Germain et al., 2015): p(x|z) = prod_i p(x_i | z, x_<i).
+
+Binary data only (a Bernoulli per pixel). The encoder is the MLP of :class:`VAE`; the
+decoder's logit of pixel i (raster order) is a masked one-hidden-layer network of z
+and x_1..x_{i-1}, plus a masked direct connection from x_<i. Trained with teacher
+forcing (the data's own pixels are fed in), so one pass gives every log p(x_i | z, x_<i);
+sampling is pixel by pixel. A decoder this strong can model x without z: chapter 6
+uses it to provoke posterior collapse.
+
+Args:
+    input_dim: the data shape, such as (28, 28), or D.
+    latent_dim: size d of the code z.
+    hidden_dims: the encoder's hidden layer sizes.
+    made_hidden: hidden units of the MADE decoder.
+    beta: weight of the KL term in the training loss, as in :class:`VAE`.
+
+Raises:
+    ValueError: for a non-positive size or a negative beta.
+
+Introduced in chapter 6.
+""",
+    "AutoregressiveVAE.decoder_logits": """Teacher-forced logits of p(x_i | z, x_<i), shape (B, D), for x ``(B, *input)`` and z (B, d).
+
+Column i depends on z and on the pixels of x before i only (tested by gradients).
+""",
+    "AutoregressiveVAE.log_px_given_z": """log p(x | z) = sum_i log p(x_i | z, x_<i), shape (B,), for x of shape (B, ...) and z of shape (B, d).""",
+    "AutoregressiveVAE.decode": """Not available: an autoregressive decoder has no one-pass output; raises ``ValueError`` (use :meth:`decoder_logits` or :meth:`generate`).""",
+    "AutoregressiveVAE.generate": """Ancestral sampling x_i ~ p(x_i | z, x_<i), pixel by pixel: binary images, shape ``(B, *input)``.
+
+Args:
+    z: codes, shape (B, d).
+    seed: an integer (the uniforms come from NumPy, so both frameworks draw alike on
+        the same weights), or None for a fresh draw.
+""",
+    "AutoregressiveVAE.sample": """Draw z ~ p(z), then x by :meth:`generate`; binary images, shape ``(n, *input)``.
+
+Args:
+    n: how many samples.
+    seed: an integer for a repeatable draw, or None for the framework's global stream.
+""",
+    "AutoregressiveVAE.reconstruct": """:meth:`generate` at the posterior mean of each x (seed 0): binary images, shape ``(B, *input)``.""",
+}
+
 DOCS: dict[str, str] = {
     **_UTILITIES, **_LOSSES, **_LIKELIHOODS, **_PRIORS, **_AUTOENCODER, **_VAE, **_CONV,
     **_TRAINING, **_GAN, **_TCVAE, **_IWAE, **_FLOWS, **_HIERARCHICAL, **_DIFFUSION,
+    **_KL_IN_PRACTICE,
 }
 for _cls in _LIKELIHOODS:
     for _m, _text in _LIKELIHOOD_METHODS.items():
@@ -1052,7 +1126,8 @@ for _cls in _PRIORS:
 DOCS["VampPrior.pseudo_inputs"] = "The K pseudo-inputs sigmoid(u_k), shape ``(K, *input)``, in (0, 1)."
 DOCS["StandardNormal.kl"] = "Closed-form KL(N(mu, diag exp(logvar)) || N(0, I)), shape (B,); see :func:`gaussian_kl`."
 for _cls, _base in (("ConvAutoencoder", "Autoencoder"), ("ConvVAE", "VAE"), ("ConvGAN", "GAN"),
-                    ("BetaTCVAE", "VAE"), ("FlowVAE", "VAE")):
+                    ("BetaTCVAE", "VAE"), ("FlowVAE", "VAE"),
+                    ("AutoregressiveVAE", "VAE")):
     for _key in [k for k in DOCS if k.startswith(_base + ".")]:
         DOCS.setdefault(_cls + _key[len(_base):], DOCS[_key])
 

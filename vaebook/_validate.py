@@ -380,3 +380,50 @@ DDPM_LOSSES = ("simple", "elbo")
 
 DDPM_PARAMETERIZATIONS = ("noise", "binary_x0")
 """What a DDPM's network outputs: the noise itself, or (binary data) a correction to x_0's log-odds."""
+
+
+def free_bits_args(func: str, mu_shape, logvar_shape, free_bits) -> float:
+    """Check (mu, logvar) of shape (B, d) and a free-bits floor >= 0 (nats per dimension)."""
+    mu_shape, logvar_shape = _shape(mu_shape), _shape(logvar_shape)
+    if len(mu_shape) != 2 or mu_shape[0] == 0:
+        raise ValueError(f"{func}: argument `mu` must have shape (B, d) with B >= 1; "
+                         f"got shape {mu_shape}.")
+    if logvar_shape != mu_shape:
+        raise ValueError(f"{func}: argument `logvar` must have the shape of `mu` {mu_shape}; "
+                         f"got shape {logvar_shape}.")
+    try:
+        value = float(free_bits)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(free_bits, bool) or not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{func}: argument `free_bits` must be a non-negative number "
+                         f"(nats per latent dimension); got {free_bits!r}.")
+    return value
+
+
+def kl_weight(func: str, value):
+    """``None`` or a callable ``step -> weight``; raise ``ValueError`` otherwise."""
+    if value is not None and not callable(value):
+        raise ValueError(f"{func}: argument `kl_weight` must be None or a function of the "
+                         f"step (0, 1, 2, ...) returning the KL weight; got {value!r}.")
+    return value
+
+
+def kl_weight_value(func: str, step: int, value) -> float:
+    """The weight a ``kl_weight`` schedule gives at ``step``: a finite number >= 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"{func}: argument `kl_weight` must return a non-negative number; "
+                         f"at step {step} it returned {value!r}.")
+    return number
+
+
+def kl_terms(func: str, terms) -> None:
+    """A ``kl_weight`` schedule needs the terms "reconstruction" and "kl"."""
+    missing = [k for k in ("reconstruction", "kl") if k not in terms]
+    if missing:
+        raise ValueError(f"{func}: argument `kl_weight` needs loss terms with keys "
+                         f"'reconstruction' and 'kl'; the model's terms lack {missing}.")

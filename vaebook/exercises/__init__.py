@@ -47,6 +47,7 @@ CHAPTERS = {
     "ch3": "ch3_elbo",
     "ch4": "ch4_reparameterization",
     "ch5": "ch5_vae_vs_gan",
+    "ch6": "ch6_kl_in_practice",
     "ch7": "ch7_disentanglement",
     "ch8": "ch8_bounds_flows_priors",
     "ch9": "ch9_diffusion",

@@ -29,16 +29,20 @@ def check_training_data(func: str, name: str, model, x) -> None:
         likelihood.check_data(func, name, x)
 
 
-def _compile(model, terms_of, feature_shape):
+def _compile(model, terms_of, feature_shape, weighted: bool):
     opt = keras.optimizers.Adam(learning_rate=1e-3)
     opt.build(model.trainable_variables)
     spec = tf.TensorSpec([None, *feature_shape], tf.float32)
 
-    @tf.function(input_signature=[spec, tf.TensorSpec([None], tf.int32)])
-    def train_step(x, idx):
+    @tf.function(input_signature=[spec, tf.TensorSpec([None], tf.int32),
+                                  tf.TensorSpec([], tf.float32)])
+    def train_step(x, idx, w):
         xb = tf.gather(x, idx)
         with tf.GradientTape() as tape:
             terms = terms_of(model, xb)
+            if weighted:  # a kl_weight schedule replaces the model's beta
+                check.kl_terms("fit", terms)
+                terms = {**terms, "loss": terms["reconstruction"] + w * terms["kl"]}
             loss = tf.reduce_mean(terms["loss"])
         grads = tape.gradient(loss, model.trainable_variables)
         opt.apply_gradients(zip(grads, model.trainable_variables, strict=True))
@@ -70,9 +74,11 @@ def fit(
     loss_fn=None,
     progress: bool = True,
     binarize: bool = False,
+    kl_weight=None,
 ) -> dict[str, list[float]]:
     epochs, batch_size, lr, seed = check.training_args("fit", epochs, batch_size, lr, seed)
     check.boolean("fit", "binarize", binarize)
+    check.kl_weight("fit", kl_weight)
     terms_of = loss_fn or (lambda m, xb: m.loss_terms(xb))
     set_seed(seed)
     x = to_tensor(tensor("fit", "x_train", x_train))
@@ -84,16 +90,17 @@ def fit(
     if x_valid is not None:
         xv = to_tensor(tensor("fit", "x_valid", x_valid))
         check_training_data("fit", "x_valid", model, xv)
-    key = (loss_fn, tuple(x.shape[1:]))
+    key = (loss_fn, tuple(x.shape[1:]), kl_weight is not None)
     cached = _STEPS.get(model)
     if cached is None or cached[0] != key:
-        cached = (key, *_compile(model, terms_of, tuple(x.shape[1:])))
+        cached = (key, *_compile(model, terms_of, tuple(x.shape[1:]), kl_weight is not None))
         _STEPS[model] = cached
     _, train_step, valid_terms, opt = cached
     _reset(opt, lr)
     n = int(x.shape[0])
     rng = np.random.default_rng(seed)
     history: dict[str, list[float]] = {}
+    step = 0
     bar = progress_bar(range(epochs), desc=f"{type(model).__name__} (tensorflow)",
                        disable=not progress)
     model._data_checked = True  # checked above, once for the whole data set
@@ -107,7 +114,11 @@ def fit(
             perm = tf.constant(rng.permutation(n).astype(np.int32))
             totals: dict[str, tf.Tensor] = {}
             for start in range(0, n, batch_size):
-                sums = train_step(x_epoch, perm[start : start + batch_size])
+                w = 1.0 if kl_weight is None else check.kl_weight_value(
+                    "fit", step, kl_weight(step))
+                step += 1
+                sums = train_step(x_epoch, perm[start : start + batch_size],
+                                  tf.constant(w, tf.float32))
                 for k, val in sums.items():
                     totals[k] = totals[k] + val if k in totals else val
             epoch = {k: float(val) / n for k, val in totals.items()}

@@ -14,6 +14,7 @@ decomposition and the beta-TC-VAE), ``_util`` (device, seeds, tensors).
 
 from .._arrays import to_numpy
 from ._util import device, set_seed, to_tensor
+from .autoregressive import AutoregressiveVAE, free_bits_kl
 from .conv import ConvAutoencoder, ConvGAN, ConvVAE
 from .diffusion import DDPM
 from .distributions import (
@@ -42,5 +43,5 @@ __all__ = [
     "ConvGAN", "discriminator_loss", "generator_loss", "fit_gan", "TwoLevelVAE", "DDPM",
     "set_seed", "device", "to_tensor", "to_numpy", "kl_decomposition", "BetaTCVAE",
     "log_importance_weights", "iwae_loss", "importance_weights", "iwae_terms",
-    "planar_flow", "FlowVAE",
+    "planar_flow", "FlowVAE", "AutoregressiveVAE", "free_bits_kl",
 ]

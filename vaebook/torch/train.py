@@ -36,9 +36,11 @@ def fit(
     loss_fn=None,
     progress: bool = True,
     binarize: bool = False,
+    kl_weight=None,
 ) -> dict[str, list[float]]:
     epochs, batch_size, lr, seed = check.training_args("fit", epochs, batch_size, lr, seed)
     check.boolean("fit", "binarize", binarize)
+    check.kl_weight("fit", kl_weight)
     terms_of = loss_fn or (lambda m, xb: m.loss_terms(xb))
     dev = device()
     model.to(dev)
@@ -57,6 +59,7 @@ def fit(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     n = x.shape[0]
     history: dict[str, list[float]] = {}
+    step = 0
     bar = progress_bar(range(epochs), desc=f"{type(model).__name__} (torch)", disable=not progress)
     model._data_checked = True  # checked above: no read-back from the device per batch
     try:
@@ -69,6 +72,12 @@ def fit(
             for start in range(0, n, batch_size):
                 xb = x_epoch[perm[start : start + batch_size]]
                 terms = terms_of(model, xb)
+                if kl_weight is not None:  # the schedule replaces the model's beta
+                    if step == 0:
+                        check.kl_terms("fit", terms)
+                    w = check.kl_weight_value("fit", step, kl_weight(step))
+                    terms = {**terms, "loss": terms["reconstruction"] + w * terms["kl"]}
+                step += 1
                 loss = terms["loss"].mean()
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
