@@ -30,6 +30,7 @@ BUDGETS = {
     "03_elbo": 60,
     "04_reparameterization": 120,
     "05_vae_vs_gan": 150,
+    "07_disentanglement": 150,
     "08_iwae_flows_priors": 150,
     "09_diffusion": 180,
     "appendix_mistakes": 120,
