@@ -31,6 +31,7 @@ BUDGETS = {
     "04_reparameterization": 120,
     "05_vae_vs_gan": 150,
     "06_kl_in_practice": 120,
+    "07_disentanglement": 150,
     "08_iwae_flows_priors": 150,
     "09_diffusion": 180,
     "appendix_mistakes": 120,
