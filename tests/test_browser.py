@@ -384,7 +384,6 @@ MARKERS = re.compile(r"NBVAL|nbval|# ?noqa|pragma: no cover|type: ignore")
 PENDING = {
     "length": {"chapters/02_mse_vs_cross_entropy", "chapters/04_reparameterization",
                "chapters/appendix_mistakes"},
-    "phone": {"chapters/07_disentanglement"},
 }
 
 
