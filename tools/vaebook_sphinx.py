@@ -18,15 +18,24 @@
    folder of ``mathjax_path`` and removes duplicates. It also drops duplicate inline
    scripts: Sphinx 7.4 adds a body-only script registered after the builder started
    (sphinx-thebe's, sphinx-togglebutton's) twice, and thebe's declares ``const``s.
+4. **Bibliography labels in the text's style.** The text cites author-year
+   (``bibtex_reference_style: author_year``), but pybtex's formatting styles label the
+   list with alpha keys ("[KW14]"). The style ``vaebook`` (``bibtex_default_style``) is
+   pybtex's ``unsrt`` sorted by author, year and title, labelled the way the text cites:
+   "Kingma and Welling, 2014", "Burda et al., 2016". pybtex has no such label style.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
 from sphinx.util.docutils import SphinxDirective
 
 _LABELS = {"torch": ("PyTorch", "pytorch"), "tensorflow": ("TensorFlow", "tensorflow")}
@@ -149,6 +158,42 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
         seen.add(key)
         unique.append(js)
     scripts[:] = unique  # the builder restores its own list after each page
+
+
+def _last_names(entry) -> list[str]:
+    """The authors' (or editors') last names, LaTeX accents decoded ("Sønderby")."""
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    return ["".join(str(part.render_as("text")) for part in p.rich_last_names)
+            for p in people]
+
+
+class AuthorYearLabels(BaseLabelStyle):
+    """Labels as the text cites: one or two authors named, three or more "et al."."""
+
+    def format_labels(self, sorted_entries):
+        entries = list(sorted_entries)
+        labels = []
+        for entry in entries:
+            names = _last_names(entry)
+            who = (" and ".join(names) if len(names) <= 2 else f"{names[0]} et al.")
+            labels.append(f"{who}, {entry.fields.get('year', 'n.d.')}")
+        # Two papers with the same label get a, b, ... after the year, in list order.
+        counts, seen = Counter(labels), Counter()
+        for label in labels:
+            if counts[label] > 1:
+                seen[label] += 1
+                yield label + "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+            else:
+                yield label
+
+
+class AuthorYearStyle(UnsrtStyle):
+    default_label_style = "vaebook_author_year"
+    default_sorting_style = "author_year_title"
+
+
+register_plugin("pybtex.style.labels", "vaebook_author_year", AuthorYearLabels)
+register_plugin("pybtex.style.formatting", "vaebook", AuthorYearStyle)
 
 
 def setup(app):
