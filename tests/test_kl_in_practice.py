@@ -8,20 +8,16 @@ import pytest
 import tensorflow as tf
 import torch
 
+from tests.frameworks import FRAMEWORKS, np_
 from vaebook import _made
 from vaebook import tensorflow as vbtf
 from vaebook import torch as vbt
 
-FRAMEWORKS = {"torch": vbt, "tensorflow": vbtf}
 D, d = 12, 3
 
 
 def _binary(n=40, seed=0, dim=D):
     return (np.random.default_rng(seed).random((n, dim)) < 0.4).astype(np.float32)
-
-
-def _np(t):
-    return vbt.to_numpy(t)
 
 
 def _pair(made_hidden=16):
@@ -33,9 +29,9 @@ def _pair(made_hidden=16):
     tfm = vbtf.AutoregressiveVAE(D, d, hidden_dims=(8,), made_hidden=made_hidden)
     lin = [m for m in pt.encoder.modules() if isinstance(m, torch.nn.Linear)]
     for layer, m in zip(tfm.encoder.layers, lin, strict=True):
-        layer.set_weights([_np(m.weight).T, _np(m.bias)])
+        layer.set_weights([np_(m.weight).T, np_(m.bias)])
     for name in ("w_in", "u_in", "b_in", "w_out", "v_out", "b_out", "w_direct"):
-        getattr(tfm.decoder, name).assign(_np(getattr(pt.decoder, name)))
+        getattr(tfm.decoder, name).assign(np_(getattr(pt.decoder, name)))
     return pt, tfm
 
 
@@ -44,7 +40,7 @@ def _jacobian(fw, model, x, z):
         xt = torch.tensor(x, requires_grad=True)
         jac = torch.autograd.functional.jacobian(
             lambda v: model.decoder_logits(v, torch.tensor(z))[0], xt)
-        return _np(jac)[:, 0, :]
+        return np_(jac)[:, 0, :]
     xt = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(xt)
@@ -73,15 +69,15 @@ def test_same_weights_give_the_same_autoregressive_vae_in_both_frameworks():
     pt, tfm = _pair()
     x = _binary(30)
     z = np.random.default_rng(2).normal(size=(30, d)).astype(np.float32)
-    np.testing.assert_allclose(_np(pt.decoder_logits(x, z)),
+    np.testing.assert_allclose(np_(pt.decoder_logits(x, z)),
                                tfm.decoder_logits(x, z).numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(_np(pt.log_px_given_z(x, z)),
+    np.testing.assert_allclose(np_(pt.log_px_given_z(x, z)),
                                tfm.log_px_given_z(x, z).numpy(), rtol=1e-4, atol=1e-4)
-    np.testing.assert_array_equal(_np(pt.generate(z[:4], seed=3)),
+    np.testing.assert_array_equal(np_(pt.generate(z[:4], seed=3)),
                                   tfm.generate(z[:4], seed=3).numpy())
-    s = _np(pt.sample(5, seed=1))
+    s = np_(pt.sample(5, seed=1))
     assert s.shape == (5, D) and set(np.unique(s)) <= {0.0, 1.0}
-    assert _np(pt.reconstruct(x[:3])).shape == (3, D)
+    assert np_(pt.reconstruct(x[:3])).shape == (3, D)
 
 
 @pytest.mark.parametrize("fw", FRAMEWORKS)
@@ -92,8 +88,8 @@ def test_autoregressive_vae_trains_and_gives_an_iwae_bound(fw):
     x = _binary(200)
     hist = vb.fit(model, x, epochs=3, batch_size=50, lr=3e-3, progress=False)
     assert hist["loss"][-1] < hist["loss"][0]
-    bound = _np(vb.iwae_bound(model, x[:20], k=8, seed=0))
-    elbo = _np(model.elbo(x[:20]))
+    bound = np_(vb.iwae_bound(model, x[:20], k=8, seed=0))
+    elbo = np_(model.elbo(x[:20]))
     assert bound.shape == (20,) and np.isfinite(bound).all()
     assert bound.mean() > elbo.mean() - 1.0
     with pytest.raises(ValueError, match="AutoregressiveVAE.decode"):
@@ -114,13 +110,13 @@ def test_free_bits_kl_matches_numpy(fw, lam):
     rng = np.random.default_rng(4)
     mu = (rng.normal(size=(16, 5)) * np.array([0.05, 0.3, 1.0, 2.0, 0.0])).astype(np.float32)
     logvar = (rng.normal(size=(16, 5)) * 0.2 - 0.1).astype(np.float32)
-    got = _np(FRAMEWORKS[fw].free_bits_kl(mu, logvar, lam))
+    got = np_(FRAMEWORKS[fw].free_bits_kl(mu, logvar, lam))
     np.testing.assert_allclose(got, _free_bits_numpy(mu, logvar, lam), rtol=1e-5, atol=1e-6)
     mean = _free_bits_numpy(mu, logvar, lam).mean()
     kl = 0.5 * (mu**2 + np.exp(logvar) - 1.0 - logvar)
     np.testing.assert_allclose(mean, np.maximum(lam, kl.mean(0)).sum(), rtol=1e-5)
     if lam == 0.0:
-        np.testing.assert_allclose(got, _np(FRAMEWORKS[fw].gaussian_kl(mu, logvar)),
+        np.testing.assert_allclose(got, np_(FRAMEWORKS[fw].gaussian_kl(mu, logvar)),
                                    rtol=1e-5, atol=1e-6)
 
 
