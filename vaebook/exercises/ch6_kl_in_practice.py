@@ -189,43 +189,50 @@ Q2 = Exercise(
 
 
 # --------------------------------------------------------------------------- q3
-_KLD_WEIGHT, _PIXELS = 0.00025, 784
+# Numbers the chapter's table does not print, so that the answer is worked, not read off.
+_KLD_WEIGHT, _PIXELS, _LATENTS = 0.005, 32 * 32, 16
 
 _Q3_SOLUTION = '''\
-kld_weight, pixels = 0.00025, 28 * 28
-# loss = mean over pixels of -log p(x_i|z) + kld_weight * KL.  Multiply by D to put the
-# reconstruction on the ELBO's scale (summed over pixels): D * loss = rec + D * w * KL.
-answer = pixels * kld_weight
+kld_weight, pixels, latents = 0.005, 32 * 32, 16
+# loss = mean over pixels of -log p(x_i|z) + kld_weight * (KL summed over dims) / latents.
+# Multiply by the pixel count to sum the reconstruction over pixels, as the ELBO does:
+# pixels * loss = rec + (pixels * kld_weight / latents) * KL.
+answer = pixels * kld_weight / latents
 '''
 
 Q3 = Exercise(
     key="q3",
-    title="A loss averages the Bernoulli reconstruction over the 784 pixels of each image "
-          "and adds kld_weight * KL with kld_weight = 0.00025 (KL summed over latent "
-          "dimensions; both averaged over the batch). Which beta of the beta-VAE objective "
-          "(reconstruction summed over pixels + beta * KL) does it train?",
-    reference=lambda: _PIXELS * _KLD_WEIGHT,
+    title="A loss for 32 x 32 binary images averages the Bernoulli reconstruction over the "
+          "1024 pixels of each image and adds kld_weight * KL with kld_weight = 0.005, the "
+          "KL averaged (not summed) over the d = 16 latent dimensions; both terms are "
+          "averaged over the batch. Which beta of the beta-VAE objective (reconstruction "
+          "summed over pixels + beta * KL summed over dimensions) does it train?",
+    reference=lambda: _PIXELS * _KLD_WEIGHT / _LATENTS,
     hints=[
         "Two losses that differ by a positive factor have the same minimiser: scale this one "
         "until its reconstruction is summed over pixels, as in the ELBO.",
-        "Averaging over the batch is the same in both terms, so it changes nothing.",
+        "Averaging over the batch is the same in both terms, so it changes nothing; the "
+        "average over latent dimensions is the KL summed, divided by d.",
     ],
     solutions={"any": _Q3_SOLUTION},
     wrong={"any": [
-        "answer = 0.00025\n",
-        "answer = 0.00025 / 784\n",
-        "answer = 1.0\n",
-        "answer = 1 / (784 * 0.00025)\n",
+        "answer = 0.005\n",
+        "answer = 1024 * 0.005\n",
+        "answer = 0.005 / 16\n",
+        "answer = 16 / (1024 * 0.005)\n",
+        "answer = 1024 * 0.005 * 16\n",
     ]},
     mistakes=[
         Mistake(lambda: _KLD_WEIGHT, "that is the weight as written; the pixel average "
                 "shrinks the reconstruction by the number of pixels as well"),
-        Mistake(lambda: _KLD_WEIGHT / _PIXELS, "the pixel average divides the "
-                "reconstruction, so relative to it the KL weight grows: multiply"),
-        Mistake(lambda: 1.0, "beta = 1 only when both terms are summed the ELBO's way and "
-                "the KL weight is 1"),
-        Mistake(lambda: 1.0 / (_PIXELS * _KLD_WEIGHT), "that is the inverse: the weight "
-                "the reconstruction gets if the KL is held at weight 1"),
+        Mistake(lambda: _PIXELS * _KLD_WEIGHT, "the pixel average is accounted for, but "
+                "the KL is averaged over the latent dimensions too, which divides it by d"),
+        Mistake(lambda: _KLD_WEIGHT / _LATENTS, "the latent average is accounted for, but "
+                "not the pixel average, which divides the reconstruction"),
+        Mistake(lambda: _LATENTS / (_PIXELS * _KLD_WEIGHT), "that is the inverse: the "
+                "weight the reconstruction gets if the KL is held at weight 1"),
+        Mistake(lambda: _PIXELS * _KLD_WEIGHT * _LATENTS, "averaging the KL over the d "
+                "dimensions divides it by d: it weakens the KL, it does not strengthen it"),
     ],
     answer_name="answer",
     rtol=1e-4,
