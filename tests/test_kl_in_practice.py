@@ -166,3 +166,34 @@ def test_kl_weight_schedule(fw):
     ae = vb.Autoencoder(D, d, hidden_dims=(8,))
     with pytest.raises(ValueError, match="'reconstruction' and 'kl'"):
         vb.fit(ae, x, epochs=1, progress=False, kl_weight=lambda s: 1.0)
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_free_bits_checker_names_an_answer_that_is_the_same_for_every_example(fw):
+    """Exercise 1: a constant answer is told it does not vary over the examples (not only
+    "too small"), and a batch-mean answer that it has the right mean; the right answer
+    passes, and no message gives the right values away beyond the failing case's."""
+    from vaebook.exercises import load
+
+    q1 = load("ch6").q1
+    t = fw == "torch"
+    full = (lambda mu, v: torch.full((mu.shape[0],), float(v))) if t else (
+        lambda mu, v: tf.fill(tf.shape(mu)[:1], float(v)))
+
+    def right(mu, logvar, lam):
+        return (vbt if t else vbtf).free_bits_kl(mu, logvar, float(lam))
+
+    def batch_mean(mu, logvar, lam):
+        return full(mu, float(np.mean(np_(right(mu, logvar, lam)))))
+
+    assert q1.evaluate(right, framework=fw).status == "correct"
+    for answer, says_mean in [(batch_mean, True), (lambda mu, lv, lam: full(mu, 0.0), False),
+                              (lambda mu, lv, lam: full(mu, 3.0), False)]:
+        result = q1.evaluate(answer, framework=fw)
+        assert result.status == "wrong"
+        assert "the same value for every example" in result.message
+        assert ("your batch mean is right" in result.message) == says_mean
+        assert "worst element" not in result.message
+    # a wrong answer that varies over the examples keeps the usual message
+    wrong = q1.evaluate(lambda mu, lv, lam: right(mu, lv, lam) * 2.0, framework=fw)
+    assert wrong.status == "wrong" and "same value for every example" not in wrong.message

@@ -3,7 +3,7 @@
 q1  the free-bits KL of a batch (function)
 q2  counting active units (function)
 q3  the effective beta of a loss scaled like a popular implementation's (value)
-q4  how many bits of code free bits leave without cost (value)
+q4  how much rate, in bits, free bits leave without cost (value)
 """
 
 from __future__ import annotations
@@ -65,18 +65,52 @@ def _q1_wrong(fw):
     head = "def free_bits(mu, logvar, lam):\n" + kl
     if t:
         return [
+            head + "    return torch.clamp(kl.mean(0), min=float(lam)).sum()"
+                   " * torch.ones(len(mu))\n",
             head + "    return torch.clamp(kl, min=float(lam)).sum(dim=1)\n",
             head + "    return torch.clamp(kl.sum(dim=1), min=float(lam))\n",
             head + "    return torch.clamp(kl, max=float(lam)).sum(dim=1)\n",
         ]
     return [
+        head + "    m = tf.reduce_sum(tf.maximum(tf.reduce_mean(kl, 0), lam))\n"
+               "    return m * tf.ones(tf.shape(mu)[0])\n",
         head + "    return tf.reduce_sum(tf.maximum(kl, lam), axis=1)\n",
         head + "    return tf.maximum(tf.reduce_sum(kl, axis=1), lam)\n",
         head + "    return tf.reduce_sum(tf.minimum(kl, lam), axis=1)\n",
     ]
 
 
-Q1 = Exercise(
+class _PerExampleExercise(Exercise):
+    """q1's checker: an answer that is the same for every example is told so.
+
+    The default message compares the worst element ("too small by 50 to 100%"), which
+    steers a reader who returned one number for the whole batch toward rescaling it; the
+    problem is that the result does not vary over the examples while the right one does.
+    """
+
+    def _compare(self, expected, got, args=(), i=0, n=1):
+        reason = super()._compare(expected, got, args, i, n)
+        if reason is None:
+            return None
+        try:
+            got_arr = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return reason
+        exp_arr = np.asarray(expected, dtype=np.float64)
+        if got_arr.shape != exp_arr.shape or got_arr.size < 2:
+            return reason
+        if np.ptp(got_arr) > 1e-6 * (1.0 + np.abs(got_arr).max()) or np.ptp(exp_arr) < 1e-6:
+            return reason
+        message = ("the result has the same value for every example, but here the right "
+                   "values differ from one example to the next: a dimension whose batch-mean "
+                   "KL is above the floor costs each example its own KL")
+        if np.isclose(got_arr.mean(), exp_arr.mean(), rtol=self.rtol, atol=self.atol):
+            message += (" (your batch mean is right: the floor is decided on the batch, the "
+                        "cost is not shared out evenly)")
+        return message
+
+
+Q1 = _PerExampleExercise(
     key="q1",
     title="The free-bits KL of a batch, per example, shape (B,), from mu, logvar (B, d) and "
           "a floor lam in nats per dimension (Kingma et al., 2016)",
@@ -246,7 +280,7 @@ _D_LATENT, _LAMBDA = 16, 0.5
 _Q4_SOLUTION = '''\
 import math
 d, lam = 16, 0.5
-# Below the floor a dimension costs lam whatever it carries: d * lam nats for free,
+# Below the floor a dimension costs lam whatever its KL: a rate of d * lam nats is free,
 # and one nat is 1 / log 2 bits.
 answer = d * lam / math.log(2)
 '''
@@ -254,12 +288,12 @@ answer = d * lam / math.log(2)
 Q4 = Exercise(
     key="q4",
     title="A VAE with d = 16 latent dimensions is trained with free bits, lam = 0.5 nats per "
-          "dimension. Up to how many bits of information about x can the code carry (in "
-          "total, spread evenly over the dimensions) before the KL term costs anything more "
-          "than it does for an unused code?",
+          "dimension. Up to what total rate, in bits (the KL of the code summed over the "
+          "dimensions, spread evenly over them), does the free-bits KL term cost no more than "
+          "it does for an unused code, of rate zero?",
     reference=lambda: _D_LATENT * _LAMBDA / math.log(2),
     hints=[
-        "Under the floor a dimension pays lam nats whether it carries information or not.",
+        "Under the floor a dimension pays lam nats whatever its KL (its rate) is.",
         "Add the floors over the dimensions, then convert nats to bits (divide by log 2).",
     ],
     solutions={"any": _Q4_SOLUTION},
@@ -276,7 +310,7 @@ Q4 = Exercise(
         Mistake(lambda: _D_LATENT * _LAMBDA * math.log(2),
                 "multiplied by log 2: nats to bits divides by log 2"),
         Mistake(lambda: 0.0, "zero is what an unused code costs in the plain ELBO; free "
-                "bits charge the floor for it, so information up to the floor is free"),
+                "bits charge the floor for it, so a rate up to the floor is free"),
     ],
     answer_name="answer",
     rtol=1e-4,
