@@ -25,7 +25,7 @@ def _f(*shape, scale=1.0, shift=0.0):
 
 # --------------------------------------------------------------------------- q1
 def _log_q_pairs(mu, logvar, z):
-    """log q(z_ik | x_j), shape (N, N, d): sample i, example j, dimension k."""
+    """log q(z_ij | x_m), shape (N, N, d): sample i, example m, dimension j."""
     mu, logvar, z = (np.asarray(a, np.float64) for a in (mu, logvar, z))
     return -0.5 * (math.log(2 * math.pi) + logvar[None]
                    + (z[:, None] - mu[None]) ** 2 * np.exp(-logvar[None]))
@@ -78,12 +78,12 @@ import math
 
 def total_correlation(mu, logvar, z):
     n = mu.shape[0]
-    # log q(z_ik | x_j) for every sample i, example j and dimension k: (n, n, d)
+    # log q(z_ij | x_m) for every sample i, example m and dimension j: (n, n, d)
     log_q = -0.5 * (math.log(2 * math.pi) + logvar[None]
                     + (z[:, None] - mu[None]) ** 2 * torch.exp(-logvar[None]))
-    # q(z_i) = 1/N sum_j q(z_i | x_j): the joint over the dimensions, mixed over examples
+    # q(z_i) = 1/N sum_m q(z_i | x_m): the joint over the dimensions, mixed over examples
     log_qz = torch.logsumexp(log_q.sum(dim=2), dim=1) - math.log(n)
-    # each marginal q(z_ik) = 1/N sum_j q(z_ik | x_j) is a mixture too
+    # each marginal q(z_ij) = 1/N sum_m q(z_ij | x_m) is a mixture too
     log_marginals = (torch.logsumexp(log_q, dim=1) - math.log(n)).sum(dim=1)
     return log_qz - log_marginals
 '''
@@ -92,12 +92,12 @@ import math
 
 def total_correlation(mu, logvar, z):
     n = mu.shape[0]
-    # log q(z_ik | x_j) for every sample i, example j and dimension k: (n, n, d)
+    # log q(z_ij | x_m) for every sample i, example m and dimension j: (n, n, d)
     log_q = -0.5 * (math.log(2 * math.pi) + logvar[None]
                     + (z[:, None] - mu[None]) ** 2 * tf.exp(-logvar[None]))
-    # q(z_i) = 1/N sum_j q(z_i | x_j): the joint over the dimensions, mixed over examples
+    # q(z_i) = 1/N sum_m q(z_i | x_m): the joint over the dimensions, mixed over examples
     log_qz = tf.reduce_logsumexp(tf.reduce_sum(log_q, axis=2), axis=1) - math.log(n)
-    # each marginal q(z_ik) = 1/N sum_j q(z_ik | x_j) is a mixture too
+    # each marginal q(z_ij) = 1/N sum_m q(z_ij | x_m) is a mixture too
     log_marginals = tf.reduce_sum(tf.reduce_logsumexp(log_q, axis=1) - math.log(n), axis=1)
     return log_qz - log_marginals
 '''
@@ -154,17 +154,17 @@ def total_correlation(mu, logvar, z):
 
 Q1 = Exercise(
     key="q1",
-    title="the total correlation log q(z_i) - sum_k log q(z_ik) of each sample, the batch "
+    title="the total correlation log q(z_i) - sum_j log q(z_ij) of each sample, the batch "
           "being the whole data set",
     reference=_total_correlation,
     cases=_Q1_CASES,
     hints=[
-        "The aggregate posterior is the mixture q(z) = 1/N sum_j q(z | x_j), and its k-th "
-        "marginal is q(z_k) = 1/N sum_j q(z_k | x_j): both mixtures run over every example j, "
+        "The aggregate posterior is the mixture q(z) = 1/N sum_m q(z | x_m), and its j-th "
+        "marginal is q(z_j) = 1/N sum_m q(z_j | x_m): both mixtures run over every example m, "
         "not just the one the sample came from.",
-        "Build log q(z_ik | x_j) for every pair (i, j) at once with broadcasting: z[:, None] - "
-        "mu[None] has shape (N, N, d). Sum it over k for the joint, and take a logsumexp over "
-        "j; never exponentiate the densities themselves (in 24 dimensions they underflow).",
+        "Build log q(z_ij | x_m) for every pair (i, m) at once with broadcasting: z[:, None] - "
+        "mu[None] has shape (N, N, d). Sum it over j for the joint, and take a logsumexp over "
+        "m; never exponentiate the densities themselves (in 24 dimensions they underflow).",
         "Return one value per sample, shape (N,). With N examples in the batch each mixture "
         "weight is 1/N: subtract log N once for the joint and once for each marginal.",
     ],
@@ -179,7 +179,7 @@ Q1 = Exercise(
         Mistake(_tc_weighted_sampling, "each term weighted 1/(N M), as minibatch-weighted "
                                        "sampling does: with the whole data set in the batch "
                                        "that is (d - 1) log N too large"),
-        Mistake(_tc_own_marginals, "the marginals of the sample's own posterior q(z_ik | x_i): "
+        Mistake(_tc_own_marginals, "the marginals of the sample's own posterior q(z_ij | x_i): "
                                    "the marginals of q(z) are mixtures over every example "
                                    "(what you computed is minus the index-code MI)"),
     ],
@@ -371,7 +371,7 @@ answer = 8 * (norm.cdf(1.0) - norm.cdf(-1.0))   # 5.46 pixels: 68% of the 8-pixe
 # --------------------------------------------------------------------------- q4
 def _q4_reference():
     # With M = N every term is weighted 1/N^2 instead of 1/N: log q(z_i) and each of the
-    # d marginals come out log N too low, so TC = log q - sum_k log q_k gains (d - 1) log N.
+    # d marginals come out log N too low, so TC = log q - sum_j log q_j gains (d - 1) log N.
     n, d = 1000, 10
     return (d - 1) * math.log(n)
 
@@ -386,7 +386,7 @@ Q4 = Exercise(
         "times the sum of the N posteriors. Minibatch-weighted sampling weighs every one of the "
         "M = N terms by 1/(N M) instead.",
         "So its log q(z_i) is log M = log N too low, and so is each of the d marginals log "
-        "q(z_ik). TC = log q(z_i) - sum_k log q(z_ik): count how many log N's survive.",
+        "q(z_ij). TC = log q(z_i) - sum_j log q(z_ij): count how many log N's survive.",
     ],
     solutions={"any": '''\
 import math
