@@ -58,7 +58,7 @@ class ClassReport:
 
 
 class DigitClassifier:
-    """A one-hidden-layer MLP (256 units, scikit-learn) trained on real digits.
+    """A one-hidden-layer MLP (256 units, scikit-learn) trained on clean digit images.
 
     On the ``"font_digits"`` test set it reaches about 96% accuracy after its 30
     iterations (a few seconds on 2 cores); on the 8 x 8 ``"digits"`` about 97%.
