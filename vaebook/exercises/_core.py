@@ -338,6 +338,8 @@ class Exercise:
         if not reason:
             return Result("correct", f"{self.key}: correct.")
         known = self._known_mistake(got, None)
+        if known and not known.endswith((".", "?", "!")):
+            known += "."  # the hint offer follows: keep the sentences apart
         return Result("wrong", f"{self.key}: not yet. {reason}."
                       + (f" Likely mistake: {known}" if known else ""))
 
