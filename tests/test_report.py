@@ -73,6 +73,27 @@ def test_claims_assert_on_the_default_and_note_elsewhere(capsys):
     assert "note: on 'mnist' this claim of the text does not hold: bigger" in capsys.readouterr().out
 
 
+def test_claims_on_parameters_assert_only_on_the_default_run(capsys):
+    checked = {"DATASET": "font_digits", "EPOCHS": 20}
+    default = Claims({"DATASET": "font_digits", "EPOCHS": 20, "SEED": 3}, checked)
+    assert default.enforced
+    with pytest.raises(AssertionError, match="the text claims: bigger"):
+        default(False, "bigger")
+    short = Claims({"DATASET": "font_digits", "EPOCHS": 1}, checked)
+    assert not short.enforced
+    assert short(False, "bigger") is False
+    out = capsys.readouterr().out
+    assert "note: with EPOCHS = 1 this claim of the text does not hold: bigger" in out
+    assert short(True, "fine") and capsys.readouterr().out == ""
+
+
+def test_claims_errors_name_the_argument():
+    with pytest.raises(ValueError, match=r"Claims: argument `run` must give .*\['EPOCHS'\]"):
+        Claims({"DATASET": "digits"}, {"DATASET": "digits", "EPOCHS": 3})
+    with pytest.raises(ValueError, match="Claims: arguments `run` and `checked_on` must both"):
+        Claims("digits", {"DATASET": "digits"})
+
+
 def test_both_and_ran():
     assert both({"PyTorch": 1, "TensorFlow": 2})
     assert not both({"TensorFlow": 2})

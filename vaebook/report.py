@@ -5,9 +5,9 @@
   text. It is written here rather than taken from pandas because a DataFrame renders
   as HTML with its own index and styles, and as wide text in nbval's comparisons;
   a Markdown table is what the prose tables of the book already are.
-* :class:`Claims` checks a statement the text makes about the chapter's default data:
-  an assertion there, a printed note on other data sets (MNIST, say), where the
-  numbers differ and the text may not hold.
+* :class:`Claims` checks a statement the text makes about the chapter's default run:
+  an assertion there, a printed note on other runs (MNIST, fewer epochs, say), where
+  the numbers differ and the text may not hold.
 * :func:`both` tells a shared cell whether both frameworks ran: a reader on Colab often
   runs one framework's cells only, so results are kept in dicts keyed by framework name
   (``"PyTorch"``, ``"TensorFlow"``), and a comparison runs only when both are there.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -129,29 +129,54 @@ class Table:
 
 
 class Claims:
-    """Statements the text makes about the default data set, checked.
+    """Statements the text makes about the chapter's default run, checked.
 
     Args:
-        dataset: the data set this run uses (the notebook's ``DATASET``).
-        checked_on: the data set(s) the prose was written for (the default).
+        run: what this run is: the notebook's ``DATASET``, or a dict of the parameters
+            the text's numbers depend on (``{"DATASET": DATASET, "EPOCHS": EPOCHS}``).
+        checked_on: what the prose was written for: a data set name (or several), or a
+            dict of the default values of those parameters.
 
-    ``claims(holds, what)`` asserts ``holds`` when ``dataset`` is one the text was
-    written for; on another data set it prints a note when the claim does not hold,
-    and the run goes on.
+    ``claims(holds, what)`` asserts ``holds`` when the run is one the text was written
+    for: the same data set, or, given dicts, every parameter of ``checked_on`` at its
+    value in ``run``. On another run (MNIST, a 1-epoch test run, a reader's own
+    settings) it prints a note when the claim does not hold, and the run goes on.
     """
 
-    def __init__(self, dataset: str, checked_on: str | Sequence[str]):
-        self.dataset = dataset
-        self.checked_on = (checked_on,) if isinstance(checked_on, str) else tuple(checked_on)
+    def __init__(self, run: str | Mapping[str, Any],
+                 checked_on: str | Sequence[str] | Mapping[str, Any]):
+        if isinstance(run, Mapping) != isinstance(checked_on, Mapping):
+            raise ValueError(
+                "Claims: arguments `run` and `checked_on` must both be dicts of parameters "
+                f"or both data set names; got {type(run).__name__} and "
+                f"{type(checked_on).__name__}.")
+        if isinstance(checked_on, Mapping):
+            unknown = sorted(set(checked_on) - set(run))
+            if unknown:
+                raise ValueError(f"Claims: argument `run` must give every parameter of "
+                                 f"`checked_on`; missing {unknown}.")
+            self.run, self.checked_on = dict(run), dict(checked_on)
+        else:
+            self.run = run
+            self.checked_on = (checked_on,) if isinstance(checked_on, str) else tuple(checked_on)
 
     @property
     def enforced(self) -> bool:
-        return self.dataset in self.checked_on
+        if isinstance(self.checked_on, dict):
+            return all(self.run[k] == v for k, v in self.checked_on.items())
+        return self.run in self.checked_on
+
+    def _this_run(self) -> str:
+        if not isinstance(self.checked_on, dict):
+            return f"on {self.run!r}"
+        changed = [f"{k} = {self.run[k]!r}" for k, v in self.checked_on.items()
+                   if self.run[k] != v]
+        return "with " + ", ".join(changed)
 
     def __call__(self, holds: bool, what: str) -> bool:
         holds = bool(holds)
         if self.enforced:
             assert holds, f"the text claims: {what}"
         elif not holds:
-            print(f"note: on {self.dataset!r} this claim of the text does not hold: {what}")
+            print(f"note: {self._this_run()} this claim of the text does not hold: {what}")
         return holds
