@@ -60,8 +60,10 @@ class ClassReport:
 class DigitClassifier:
     """A one-hidden-layer MLP (256 units, scikit-learn) trained on clean digit images.
 
-    On the ``"font_digits"`` test set it reaches about 96% accuracy after its 30
-    iterations (a few seconds on 2 cores); on the 8 x 8 ``"digits"`` about 97%.
+    Trained on ``"font_digits"`` images for its 30 iterations (seconds on 2 cores), it
+    labels 1000 test images 93% right from 3000 training images, 94% from 4000 and 96%
+    from 10,000 (measured; the test asserts over 90% from 4000); on the 8 x 8
+    ``"digits"`` about 97%.
 
     Its confidence alone never shows that an image looks like a digit: uniform noise is
     labelled one class with over 99% confidence (tested). Report it together with
