@@ -1,6 +1,6 @@
 """Measure what vaebook's helpers cost, and write the tables to ``_build/bench/``.
 
-    python -m benchmarks.run            # the full benchmark (`make bench`, ~15 min on 2 cores)
+    python -m benchmarks.run            # the full benchmark (`make bench`, ~25 min on 2 cores)
     python -m benchmarks.run --smoke    # one pair, one seed, one epoch (part of `make test`)
     python -m benchmarks.run --only conv  # section 5 alone (writes bench-conv.json/.md)
 
