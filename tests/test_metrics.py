@@ -51,3 +51,26 @@ def test_digit_classifier_recognises_digits_and_not_noise():
     only_ones = clf.report(xt[yt == 1])
     assert metrics.coverage(only_ones.counts, np.full(10, 0.1))[1] <= 2
     assert real.counts.sum() == 1000 and np.isclose(real.share.sum(), 1.0)
+
+
+def test_digit_classifier_measure_is_report_coverage_and_sharpness_together():
+    x, y = load_dataset("font_digits", "train", n=600)
+    xt, yt = load_dataset("font_digits", "test", n=200)
+    clf = metrics.DigitClassifier(x, y)
+    m = clf.measure(xt, yt)
+    rep = clf.report(xt)
+    share = np.bincount(y, minlength=10) / len(y)
+    assert m["confidence"] == rep.confidence
+    assert (m["tv"], m["covered"]) == metrics.coverage(rep.counts, share)
+    assert m["sharpness"] == metrics.sharpness(xt)
+    assert m["accuracy"] == clf.accuracy(xt, yt)
+    flat = clf.measure(xt.reshape(len(xt), -1))  # flat images of the trained shape
+    assert flat == {k: v for k, v in m.items() if k != "accuracy"}
+    # one digit only: few classes covered, far from the data's shares
+    ones = clf.measure(xt[yt == 1])
+    assert ones["covered"] <= 2 and ones["tv"] > 0.5
+    with pytest.raises(ValueError, match=r"measure: images must have 784 pixels; got 64"):
+        clf.measure(np.zeros((3, 8, 8)))
+    flat_clf = metrics.DigitClassifier(x.reshape(len(x), -1), y)
+    with pytest.raises(ValueError, match="trained on flat images"):
+        flat_clf.measure(xt)

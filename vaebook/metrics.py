@@ -86,6 +86,9 @@ class DigitClassifier:
                              f"got shape {labels.shape}.")
         self.n_classes = int(labels.max()) + 1
         self.input_dim = x.shape[1]
+        # what measure() needs: the image shape (for sharpness), the class shares (coverage)
+        self.image_shape = tuple(np.shape(images)[1:]) if np.ndim(images) == 3 else None
+        self.class_share = np.bincount(labels, minlength=self.n_classes) / len(labels)
         self._model = MLPClassifier((256,), max_iter=30, random_state=seed)
         with warnings.catch_warnings():
             # 30 iterations are a budget, not convergence; the accuracy is what is reported.
@@ -112,6 +115,36 @@ class DigitClassifier:
         proba = self._proba(images)
         counts = np.bincount(proba.argmax(axis=1), minlength=self.n_classes)
         return ClassReport(counts=counts, confidence=float(proba.max(axis=1).mean()))
+
+    def measure(self, images, labels=None) -> dict[str, float]:
+        """The three measures of generated images together, against the training data.
+
+        Args:
+            images: shape (n, h, w), or (n, h*w) when the classifier was trained on
+                images of shape (h, w).
+            labels: optional, shape (n,): the classes ``images`` should be (the
+                originals' classes, for reconstructions).
+
+        Returns:
+            ``{"confidence", "covered", "tv", "sharpness"}`` (see :meth:`report`,
+            :func:`coverage` against the training images' class shares, and
+            :func:`sharpness`), plus ``"accuracy"`` when ``labels`` are given.
+        """
+        x = _flat(images, "DigitClassifier.measure")
+        if self.image_shape is None:
+            raise ValueError("DigitClassifier.measure: the classifier was trained on flat "
+                             "images, so their shape (for sharpness) is unknown; train it "
+                             "on images of shape (n, h, w).")
+        if x.shape[1] != self.input_dim:
+            raise ValueError(f"DigitClassifier.measure: images must have {self.input_dim} "
+                             f"pixels; got {x.shape[1]}.")
+        found = self.report(x)
+        tv, covered = coverage(found.counts, self.class_share)
+        out = {"confidence": found.confidence, "covered": covered, "tv": tv,
+               "sharpness": sharpness(x.reshape(-1, *self.image_shape))}
+        if labels is not None:
+            out["accuracy"] = self.accuracy(x, labels)
+        return out
 
 
 def coverage(counts, reference_share, min_fraction: float = 0.5) -> tuple[float, int]:
