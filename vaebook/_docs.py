@@ -415,8 +415,8 @@ With ``batch_norm`` the generator normalises before each ReLU: the linear layer'
 units, then the first transposed convolution's channels, as in Radford et al.'s MNIST
 DCGAN. Both frameworks use eps 1e-5 and keep 0.9 of the old running statistics per
 step (PyTorch ``momentum=0.1``, Keras ``momentum=0.9``). :func:`fit_gan` trains in
-training mode (batch statistics); :meth:`decode` and :meth:`generate` use the running
-statistics, so a sample does not depend on the others drawn with it.
+training mode (batch statistics); :meth:`GAN.decode` and :meth:`GAN.generate` use the
+running statistics, so a sample does not depend on the others drawn with it.
 
 Args:
     input_dim: the image shape (h, w), both divisible by 4.
@@ -693,7 +693,7 @@ normalisation uses its running statistics), in both frameworks.""",
     "GAN.discriminate": """Discriminator logits s(x): ``(B, *input)`` -> (B,); D(x) = sigmoid(s).""",
     "GAN.generate": """n samples G(z), z ~ N(0, I): images in [0, 1], shape ``(n, *input)``.
 
-The generator runs in inference mode, as in :meth:`decode`: the same seed gives the
+The generator runs in inference mode, as in :meth:`GAN.decode`: the same seed gives the
 same images.
 
 Args:
