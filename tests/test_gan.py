@@ -186,3 +186,31 @@ def test_tensorflow_losses_work_inside_tf_function():
     d, g = (float(t) for t in mean_losses(tf.constant(real), tf.constant(fake)))
     assert d == pytest.approx(_d_ref(real, fake).mean(), rel=1e-5)
     assert g == pytest.approx(_g_ref(fake, True).mean(), rel=1e-5)
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_fit_gan_moves_batch_norm_statistics_once_per_step(fw):
+    # A generator whose first layer outputs 1 for every z: its batch mean is 1, its
+    # variance 0, so one step of running averages gives mean 0.1, variance 0.9 (two: 0.19).
+    vb = FRAMEWORKS[fw]
+    vb.set_seed(0)
+    gan = vb.ConvGAN((8, 8), 3, channels=(2, 4))
+    if fw == "torch":
+        linear, norm = gan.generator[0], gan.generator[1]
+        with torch.no_grad():
+            linear.weight.zero_()
+            linear.bias.fill_(1.0)
+    else:
+        linear, norm = gan.generator.layers[0], gan.generator.layers[1]
+        linear.set_weights([np.zeros_like(w) for w in linear.get_weights()[:1]]
+                           + [np.ones_like(linear.get_weights()[1])])
+    x = _images(8, seed=1)
+    x = np.kron(x, np.ones((2, 2), np.float32))  # 8x8 images
+    vb.fit_gan(gan, x, epochs=1, batch_size=8, progress=False)  # one step
+    if fw == "torch":
+        mean, var = norm.running_mean.numpy(), norm.running_var.numpy()
+        assert int(norm.num_batches_tracked) == 1
+    else:
+        mean, var = norm.moving_mean.numpy(), norm.moving_variance.numpy()
+    np.testing.assert_allclose(mean, 0.1, rtol=1e-5)
+    np.testing.assert_allclose(var, 0.9, rtol=1e-5)

@@ -407,13 +407,27 @@ Introduced in chapter 4.
 
 Generator: a linear layer from the noise to c2 x h/4 x w/4, then two 4x4 stride-2
 transposed convolutions (ReLU between, sigmoid at the end). Discriminator: two 4x4
-stride-2 convolutions with LeakyReLU(0.2), then one logit.
+stride-2 convolutions with LeakyReLU(0.2), then one logit; no batch normalisation, so
+a logit depends on its own image only, never on the rest of a batch of all-real or
+all-generated images.
+
+With ``batch_norm`` the generator normalises before each ReLU: the linear layer's
+units, then the first transposed convolution's channels, as in Radford et al.'s MNIST
+DCGAN. Both frameworks use eps 1e-5 and keep 0.9 of the old running statistics per
+step (PyTorch ``momentum=0.1``, Keras ``momentum=0.9``). :func:`fit_gan` trains in
+training mode (batch statistics); :meth:`GAN.decode` and :meth:`GAN.generate` use the
+running statistics, so a sample does not depend on the others drawn with it.
 
 Args:
     input_dim: the image shape (h, w), both divisible by 4.
     noise_dim: size of the generator's input noise z.
     channels: channels (c1, c2) of the discriminator's convolutions (the generator's
         in reverse).
+    batch_norm: batch normalisation in the generator (True or False).
+
+Raises:
+    ValueError: for an image shape not divisible by 4, channels that are not two
+        positive integers, or a ``batch_norm`` that is not a bool.
 
 Introduced in chapter 5.
 """,
@@ -672,9 +686,15 @@ Args:
     n: how many.
     seed: an integer for a repeatable draw, or None for the framework's global stream.
 """,
-    "GAN.decode": """G(z): (B, noise_dim) -> images ``(B, *input)`` in [0, 1] (differentiable).""",
+    "GAN.decode": """G(z): (B, noise_dim) -> images ``(B, *input)`` in [0, 1] (differentiable).
+
+The generator runs in inference mode whatever the model's mode (a generator with batch
+normalisation uses its running statistics), in both frameworks.""",
     "GAN.discriminate": """Discriminator logits s(x): ``(B, *input)`` -> (B,); D(x) = sigmoid(s).""",
     "GAN.generate": """n samples G(z), z ~ N(0, I): images in [0, 1], shape ``(n, *input)``.
+
+The generator runs in inference mode, as in :meth:`GAN.decode`: the same seed gives the
+same images.
 
 Args:
     n: how many.
@@ -725,7 +745,9 @@ Introduced in chapter 5.
 Each step draws a batch of real images and as many noise vectors z, takes an Adam step
 (betas 0.5, 0.999, as Radford et al. 2016 recommend) on the batch mean of
 :func:`discriminator_loss` with G(z) held fixed, then one on the batch mean of
-:func:`generator_loss` through the updated discriminator. Data stay on the device and
+:func:`generator_loss` through the updated discriminator. G(z) is computed once per
+step, with the generator in training mode (batch normalisation uses the batch's
+statistics and moves its running ones once per step, in both frameworks). Data stay on the device and
 epoch totals are read back once per epoch.
 
 Args:

@@ -83,16 +83,49 @@ class ConvVAE(VAE):
         self.channels = channels
 
 
+# BatchNorm as in vaebook.torch.conv: Keras' momentum 0.9 keeps 0.9 of the old
+# statistics, as PyTorch's momentum 0.1 does; the same eps.
+_BN_EPS, _BN_MOMENTUM = 1e-5, 0.9
+
+
+def _generator(shape, channels, noise_dim: int, batch_norm: bool) -> keras.Sequential:
+    """ConvGAN's generator: conv_decoder's layers ending in a sigmoid; with `batch_norm`,
+    BatchNorm before the ReLUs, after the dense layer (per unit) and after the first
+    transposed convolution (per channel), as in Radford et al.'s (2016) MNIST DCGAN."""
+    if not batch_norm:
+        return conv_decoder(shape, channels, noise_dim, sigmoid=True, name="generator")
+    c1, c2, h4, w4 = _sizes(shape, channels, "ConvGAN")
+
+    def norm():
+        return keras.layers.BatchNormalization(momentum=_BN_MOMENTUM, epsilon=_BN_EPS)
+
+    net = keras.Sequential([
+        keras.layers.Dense(c2 * h4 * w4),
+        norm(), keras.layers.ReLU(),
+        keras.layers.Reshape((h4, w4, c2)),
+        keras.layers.Conv2DTranspose(c1, 4, strides=2, padding="same"),
+        norm(), keras.layers.ReLU(),
+        keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same"),
+        keras.layers.Flatten(),
+        keras.layers.Activation("sigmoid"),
+    ], name="generator")
+    net.build((None, noise_dim))
+    return net
+
+
 @documented("ConvGAN")
 class ConvGAN(GAN):
-    def __init__(self, input_dim=(28, 28), noise_dim=32, channels=(32, 64)):
+    def __init__(self, input_dim=(28, 28), noise_dim=32, channels=(32, 64),
+                 batch_norm=True):
         check.image_shape("ConvGAN", input_dim, 4)
         self._channels = check.channels("ConvGAN", channels)
+        self._batch_norm = check.boolean("ConvGAN", "batch_norm", batch_norm)
         super().__init__(input_dim, noise_dim, ())
         self.channels = self._channels
+        self.batch_norm = self._batch_norm
 
     def _build(self) -> None:
-        self.generator = conv_decoder(self.data_shape, self._channels, self.noise_dim,
-                                      sigmoid=True, name="generator")
+        self.generator = _generator(self.data_shape, self._channels, self.noise_dim,
+                                    self._batch_norm)
         self.discriminator = conv_encoder(self.data_shape, self._channels, 1, leak=_LEAK,
                                           name="discriminator")

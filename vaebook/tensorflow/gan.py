@@ -60,7 +60,8 @@ class GAN(keras.Model):
         name = f"{type(self).__name__}.decode"
         z = tensor(name, "z", z)
         check.flat_input(name, "z", tuple(z.shape), self.noise_dim)
-        return tf.reshape(self.generator(z), [-1, *self.data_shape])
+        # Inference mode, as in PyTorch: BatchNorm's moving statistics.
+        return tf.reshape(self.generator(z, training=False), [-1, *self.data_shape])
 
     def discriminate(self, x) -> tf.Tensor:
         name = f"{type(self).__name__}.discriminate"
@@ -150,20 +151,23 @@ def fit_gan(
     def train_step(idx):
         xb = tf.gather(x, idx)
         z = tf.random.normal([tf.shape(idx)[0], noise_dim])
-        fake = gan.generator(z, training=True)
-        with tf.GradientTape() as tape:
-            real_logits = tf.squeeze(gan.discriminator(xb, training=True), axis=1)
-            fake_logits = tf.squeeze(gan.discriminator(fake, training=True), axis=1)
-            d_loss = _discriminator_loss(real_logits, fake_logits)
-            d_mean = tf.reduce_mean(d_loss)
-        opt_d.apply_gradients(zip(tape.gradient(d_mean, d_vars), d_vars, strict=True))
-        # Generator step through the discriminator just updated (same z).
-        with tf.GradientTape() as tape:
+        # One generator pass per step, as in PyTorch (BatchNorm's statistics move once):
+        # the discriminator step holds it fixed, the generator step differentiates it.
+        with tf.GradientTape() as g_tape:
             fake = gan.generator(z, training=True)
+            with g_tape.stop_recording(), tf.GradientTape() as tape:
+                real_logits = tf.squeeze(gan.discriminator(xb, training=True), axis=1)
+                fake_logits = tf.squeeze(gan.discriminator(fake, training=True), axis=1)
+                d_loss = _discriminator_loss(real_logits, fake_logits)
+                d_mean = tf.reduce_mean(d_loss)
+            with g_tape.stop_recording():
+                opt_d.apply_gradients(
+                    zip(tape.gradient(d_mean, d_vars), d_vars, strict=True))
+            # Generator step through the discriminator just updated.
             g_logits = tf.squeeze(gan.discriminator(fake, training=True), axis=1)
             g_loss = _generator_loss(g_logits, non_saturating)
             g_mean = tf.reduce_mean(g_loss)
-        opt_g.apply_gradients(zip(tape.gradient(g_mean, g_vars), g_vars, strict=True))
+        opt_g.apply_gradients(zip(g_tape.gradient(g_mean, g_vars), g_vars, strict=True))
         return tf.stack([
             tf.reduce_sum(d_loss), tf.reduce_sum(g_loss),
             tf.reduce_sum(tf.sigmoid(real_logits)), tf.reduce_sum(tf.sigmoid(fake_logits)),

@@ -80,14 +80,40 @@ class ConvVAE(VAE):
         )
 
 
+# BatchNorm as in vaebook.tensorflow.conv: PyTorch's momentum 0.1 weighs the new batch
+# as Keras' momentum 0.9 does (Keras keeps 0.9 of the old statistics).
+_BN_EPS, _BN_MOMENTUM = 1e-5, 0.1
+
+
+def _generator(shape, channels, noise_dim: int, batch_norm: bool) -> nn.Sequential:
+    """ConvGAN's generator: conv_decoder's layers ending in a sigmoid; with `batch_norm`,
+    BatchNorm before the ReLUs, after the linear layer (per unit) and after the first
+    transposed convolution (per channel), as in Radford et al.'s (2016) MNIST DCGAN."""
+    if not batch_norm:
+        return conv_decoder(shape, channels, noise_dim, sigmoid=True)
+    c1, c2, h4, w4 = _sizes(shape, channels, "ConvGAN")
+    return nn.Sequential(
+        nn.Linear(noise_dim, c2 * h4 * w4),
+        nn.BatchNorm1d(c2 * h4 * w4, eps=_BN_EPS, momentum=_BN_MOMENTUM), nn.ReLU(),
+        nn.Unflatten(1, (c2, h4, w4)),
+        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),
+        nn.BatchNorm2d(c1, eps=_BN_EPS, momentum=_BN_MOMENTUM), nn.ReLU(),
+        nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),
+        nn.Flatten(),
+        nn.Sigmoid(),
+    )
+
+
 @documented("ConvGAN")
 class ConvGAN(GAN):
-    def __init__(self, input_dim=(28, 28), noise_dim=32, channels=(32, 64)):
+    def __init__(self, input_dim=(28, 28), noise_dim=32, channels=(32, 64),
+                 batch_norm=True):
         self.channels = check.channels("ConvGAN", channels)
         check.image_shape("ConvGAN", input_dim, 4)
+        self.batch_norm = check.boolean("ConvGAN", "batch_norm", batch_norm)
         super().__init__(input_dim, noise_dim, ())
 
     def _build(self) -> None:
-        self.generator = conv_decoder(self.data_shape, self.channels, self.noise_dim,
-                                      sigmoid=True)
+        self.generator = _generator(self.data_shape, self.channels, self.noise_dim,
+                                    self.batch_norm)
         self.discriminator = conv_encoder(self.data_shape, self.channels, 1, leak=_LEAK)

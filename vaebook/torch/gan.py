@@ -63,7 +63,15 @@ class GAN(nn.Module):
         name = f"{type(self).__name__}.decode"
         z = tensor(name, "z", z).to(self._device())
         check.flat_input(name, "z", tuple(z.shape), self.noise_dim)
-        return self.generator(z).reshape(z.shape[0], *self.data_shape)
+        # Inference mode, as in TensorFlow: BatchNorm's running statistics, so an image
+        # does not depend on the rest of the batch (fit_gan trains in training mode).
+        mode = self.generator.training
+        self.generator.eval()
+        try:
+            out = self.generator(z)
+        finally:
+            self.generator.train(mode)
+        return out.reshape(z.shape[0], *self.data_shape)
 
     def discriminate(self, x) -> torch.Tensor:
         name = f"{type(self).__name__}.discriminate"
