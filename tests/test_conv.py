@@ -212,3 +212,34 @@ def test_conv_vae_and_gan_train(fw):
     gan = vb.ConvGAN((12, 12), 4, channels=(8, 16))
     out = vb.fit_gan(gan, x, epochs=2, progress=False)
     assert np.isfinite(out["d_loss"]).all()
+
+
+def _glorot_bound(shape_in, shape_out, kh=1, kw=1):
+    return np.sqrt(6.0 / ((shape_in + shape_out) * kh * kw))
+
+
+@pytest.mark.parametrize("cls", ["ConvVAE", "ConvAutoencoder"])
+def test_conv_models_start_from_the_same_distribution_in_both_frameworks(cls):
+    """Glorot-uniform weights and zero biases in both frameworks, layer by layer: the
+    same bound, the std of U(-a, a) (a / sqrt(3)) and zero biases."""
+    vbt.set_seed(0)
+    pt = getattr(vbt, cls)((28, 28), 16, channels=(16, 32))
+    tfm = getattr(vbtf, cls)((28, 28), 16, channels=(16, 32))
+    for pt_net, tf_net in ((pt.encoder, tfm.encoder), (pt.decoder, tfm.decoder)):
+        pt_layers = [m for m in pt_net if isinstance(
+            m, torch.nn.Conv2d | torch.nn.ConvTranspose2d | torch.nn.Linear)]
+        tf_layers = [layer for layer in tf_net.layers if layer.weights]
+        assert len(pt_layers) == len(tf_layers) == 3
+        for m, layer in zip(pt_layers, tf_layers, strict=True):
+            w_pt = m.weight.detach().numpy()
+            w_tf, b_tf = (v.numpy() for v in layer.weights)
+            assert w_pt.size == w_tf.size
+            if w_pt.ndim == 4:  # torch (out|in, in|out, kh, kw): the sum of fans alike
+                a = _glorot_bound(w_pt.shape[0], w_pt.shape[1], *w_pt.shape[2:])
+            else:
+                a = _glorot_bound(*w_pt.shape)
+            for w in (w_pt, w_tf):
+                assert np.abs(w).max() <= a * (1 + 1e-6)
+                assert np.abs(w).max() > 0.9 * a
+                np.testing.assert_allclose(w.std(), a / np.sqrt(3), rtol=0.1)
+            assert not m.bias.detach().numpy().any() and not b_tf.any()

@@ -386,7 +386,8 @@ _CONV = {
 
 Encoder: two 4x4 stride-2 convolutions with ReLU (1 -> c1 -> c2 channels), then a
 linear layer to d. Decoder: the mirror image, with transposed convolutions. The two
-frameworks build the same architecture, so weights carry over (tested).
+frameworks build the same architecture, so weights carry over (tested), and start
+from the same distribution: Glorot-uniform weights and zero biases (Keras' default).
 
 Args:{_CONV_ARGS}{_LIK_ARG}
 

@@ -2,7 +2,8 @@
 
 The same layers as :mod:`vaebook.torch.conv` (4x4 kernels, stride 2, "same" padding,
 which pads like PyTorch's padding 1), so weights carry over; only the order of a
-feature map's axes differs (channels last here).
+feature map's axes differs (channels last here). The autoencoder and the VAE keep Keras'
+default initialisation (Glorot-uniform weights, zero biases), which the PyTorch ones copy.
 """
 
 from __future__ import annotations

@@ -52,6 +52,20 @@ def conv_decoder(shape, channels, in_dim: int, sigmoid: bool = False) -> nn.Sequ
     return nn.Sequential(*layers)
 
 
+def _glorot_init(*nets: nn.Module) -> None:
+    """Glorot-uniform weights, zero biases: Keras' defaults, so that both frameworks'
+    conv VAEs start from the same distribution. PyTorch's default (U(+-1/sqrt(fan_in))
+    weights and biases) trained a conv VAE about 2 nats worse in the benchmark (issue 19).
+    Glorot's bound depends on fan_in + fan_out only, so the transposed kernels' fans
+    (counted the other way round in the two frameworks) give the same bound. ConvGAN
+    keeps PyTorch's default."""
+    for net in nets:
+        for m in net.modules():
+            if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+
+
 @documented("ConvAutoencoder")
 class ConvAutoencoder(Autoencoder):
     def __init__(self, input_dim=(28, 28), latent_dim=16, channels=(32, 64),
@@ -64,6 +78,7 @@ class ConvAutoencoder(Autoencoder):
                 "ConvAutoencoder", "latent_dim", latent_dim)),
             decoder=conv_decoder(shape, channels, latent_dim),
         )
+        _glorot_init(self.encoder, self.decoder)
 
 
 @documented("ConvVAE")
@@ -78,6 +93,7 @@ class ConvVAE(VAE):
             encoder=conv_encoder(shape, channels, 2 * d),
             decoder=conv_decoder(shape, channels, d),
         )
+        _glorot_init(self.encoder, self.decoder)
 
 
 # BatchNorm as in vaebook.tensorflow.conv: PyTorch's momentum 0.1 weighs the new batch
