@@ -214,3 +214,19 @@ def test_fit_gan_moves_batch_norm_statistics_once_per_step(fw):
         mean, var = norm.moving_mean.numpy(), norm.moving_variance.numpy()
     np.testing.assert_allclose(mean, 0.1, rtol=1e-5)
     np.testing.assert_allclose(var, 0.9, rtol=1e-5)
+
+
+@pytest.mark.parametrize("fw", FRAMEWORKS)
+def test_fit_gan_refuses_a_batch_of_one_under_batch_norm(fw):
+    vb = FRAMEWORKS[fw]
+    x = np.kron(_images(9, seed=1), np.ones((2, 2), np.float32))  # nine 8x8 images
+    gan = vb.ConvGAN((8, 8), 3, channels=(2, 4))
+    # 9 = 2 x 4 + 1: the last batch would hold one image.
+    with pytest.raises(ValueError, match=r"fit_gan: argument `batch_size`.*9 images and "
+                                         r"batch_size=4"):
+        vb.fit_gan(gan, x, epochs=1, batch_size=4, progress=False)
+    # Without batch normalisation, and with a batch size that leaves no single image,
+    # the same data trains.
+    plain = vb.ConvGAN((8, 8), 3, channels=(2, 4), batch_norm=False)
+    assert len(vb.fit_gan(plain, x, epochs=1, batch_size=4, progress=False)["d_loss"]) == 1
+    assert len(vb.fit_gan(gan, x, epochs=1, batch_size=3, progress=False)["d_loss"]) == 1

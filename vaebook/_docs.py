@@ -771,7 +771,8 @@ Returns:
 
 Raises:
     ValueError: for a model that is not a GAN, non-positive sizes, data of the wrong
-        shape or outside [0, 1].
+        shape or outside [0, 1], and a batch_size that leaves a batch of one image
+        (N % batch_size == 1) when the generator uses batch normalisation.
     FloatingPointError: if a loss becomes NaN or infinite.
 
 Introduced in chapter 5.

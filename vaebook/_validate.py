@@ -202,6 +202,20 @@ def boolean(func: str, name: str, value) -> bool:
     return value
 
 
+def batch_norm_batches(func: str, model, n: int, batch_size: int) -> None:
+    """Raise unless every batch of ``n`` examples holds two or more, when ``model``
+    normalises over its batches (a ConvGAN with ``batch_norm``): the statistics of a
+    single example are undefined (PyTorch raises deep inside, Keras silently outputs
+    the layer's offset)."""
+    if getattr(model, "batch_norm", False) and n % batch_size == 1:
+        raise ValueError(
+            f"{func}: argument `batch_size` must leave no batch of one image when the "
+            f"generator uses batch normalisation; got {n} images and batch_size="
+            f"{batch_size}, so the last batch of each epoch holds one. Choose another "
+            "batch_size, or drop or add an image."
+        )
+
+
 def channels(cls: str, value) -> tuple[int, int]:
     """A conv net's (c1, c2) channel counts, checked."""
     try:

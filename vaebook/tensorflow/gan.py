@@ -138,6 +138,7 @@ def fit_gan(
     check.unit_interval("fit_gan", "x_train", *minmax(x))
     x = tf.reshape(x, [-1, gan.input_dim])
     n = int(x.shape[0])
+    check.batch_norm_batches("fit_gan", gan, int(n), batch_size)
     d_vars = gan.discriminator.trainable_variables
     g_vars = gan.generator.trainable_variables
     opt_d = keras.optimizers.Adam(learning_rate=lr, beta_1=0.5, beta_2=0.999)

@@ -154,6 +154,7 @@ def fit_gan(
     opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=lr, betas=(0.5, 0.999))
     n = x.shape[0]
+    check.batch_norm_batches("fit_gan", gan, int(n), batch_size)
     keys = ("d_loss", "g_loss", "d_real", "d_fake")
     history: dict[str, list[float]] = {k: [] for k in keys}
     bar = progress_bar(range(epochs), desc="GAN (torch)", disable=not progress)
