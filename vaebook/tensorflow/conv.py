@@ -23,6 +23,11 @@ def _sizes(shape, channels, cls: str):
     return c1, c2, h // 4, w // 4
 
 
+# BatchNorm as in vaebook.torch.conv: Keras' momentum 0.9 keeps 0.9 of the old
+# statistics, as PyTorch's momentum 0.1 does; the same eps.
+_BN_EPS, _BN_MOMENTUM = 1e-5, 0.9
+
+
 def conv_encoder(shape, channels, out_dim: int, leak: float = 0.0,
                  name: str = "encoder") -> keras.Sequential:
     """(B, h*w) -> (B, out_dim): two stride-2 convolutions (h -> h/4), then a dense layer."""
@@ -41,13 +46,28 @@ def conv_encoder(shape, channels, out_dim: int, leak: float = 0.0,
 
 
 def conv_decoder(shape, channels, in_dim: int, sigmoid: bool = False,
-                 name: str = "decoder") -> keras.Sequential:
-    """(B, in_dim) -> (B, h*w): a dense layer to (h/4, w/4, c2), two transposed convolutions."""
+                 name: str = "decoder", batch_norm: bool = False) -> keras.Sequential:
+    """(B, in_dim) -> (B, h*w): a dense layer to (h/4, w/4, c2), two transposed convolutions.
+
+    With `batch_norm`, BatchNorm before each ReLU: per unit after the dense layer, per
+    channel after the first transposed convolution, as in Radford et al.'s (2016) MNIST
+    DCGAN (ConvGAN's generator)."""
     c1, c2, h4, w4 = _sizes(shape, channels, "conv_decoder")
+    # Without batch_norm the ReLU stays inside the layer, so the layers (and their
+    # indices) are those of the conv VAE's decoder.
+    act = None if batch_norm else "relu"
+
+    def norm_relu() -> list:
+        if not batch_norm:
+            return []
+        return [keras.layers.BatchNormalization(momentum=_BN_MOMENTUM, epsilon=_BN_EPS),
+                keras.layers.ReLU()]
+
     layers = [
-        keras.layers.Dense(c2 * h4 * w4, activation="relu"),
+        keras.layers.Dense(c2 * h4 * w4, activation=act), *norm_relu(),
         keras.layers.Reshape((h4, w4, c2)),
-        keras.layers.Conv2DTranspose(c1, 4, strides=2, padding="same", activation="relu"),
+        keras.layers.Conv2DTranspose(c1, 4, strides=2, padding="same", activation=act),
+        *norm_relu(),
         keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same"),
         keras.layers.Flatten(),
     ]
@@ -84,36 +104,6 @@ class ConvVAE(VAE):
         self.channels = channels
 
 
-# BatchNorm as in vaebook.torch.conv: Keras' momentum 0.9 keeps 0.9 of the old
-# statistics, as PyTorch's momentum 0.1 does; the same eps.
-_BN_EPS, _BN_MOMENTUM = 1e-5, 0.9
-
-
-def _generator(shape, channels, noise_dim: int, batch_norm: bool) -> keras.Sequential:
-    """ConvGAN's generator: conv_decoder's layers ending in a sigmoid; with `batch_norm`,
-    BatchNorm before the ReLUs, after the dense layer (per unit) and after the first
-    transposed convolution (per channel), as in Radford et al.'s (2016) MNIST DCGAN."""
-    if not batch_norm:
-        return conv_decoder(shape, channels, noise_dim, sigmoid=True, name="generator")
-    c1, c2, h4, w4 = _sizes(shape, channels, "ConvGAN")
-
-    def norm():
-        return keras.layers.BatchNormalization(momentum=_BN_MOMENTUM, epsilon=_BN_EPS)
-
-    net = keras.Sequential([
-        keras.layers.Dense(c2 * h4 * w4),
-        norm(), keras.layers.ReLU(),
-        keras.layers.Reshape((h4, w4, c2)),
-        keras.layers.Conv2DTranspose(c1, 4, strides=2, padding="same"),
-        norm(), keras.layers.ReLU(),
-        keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same"),
-        keras.layers.Flatten(),
-        keras.layers.Activation("sigmoid"),
-    ], name="generator")
-    net.build((None, noise_dim))
-    return net
-
-
 @documented("ConvGAN")
 class ConvGAN(GAN):
     def __init__(self, input_dim=(28, 28), noise_dim=32, channels=(32, 64),
@@ -126,7 +116,8 @@ class ConvGAN(GAN):
         self.batch_norm = self._batch_norm
 
     def _build(self) -> None:
-        self.generator = _generator(self.data_shape, self._channels, self.noise_dim,
-                                    self._batch_norm)
+        self.generator = conv_decoder(self.data_shape, self._channels, self.noise_dim,
+                                      sigmoid=True, name="generator",
+                                      batch_norm=self._batch_norm)
         self.discriminator = conv_encoder(self.data_shape, self._channels, 1, leak=_LEAK,
                                           name="discriminator")

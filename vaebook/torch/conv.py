@@ -24,6 +24,11 @@ def _sizes(shape, channels, cls: str):
     return c1, c2, h // 4, w // 4
 
 
+# BatchNorm as in vaebook.tensorflow.conv: PyTorch's momentum 0.1 weighs the new batch
+# as Keras' momentum 0.9 does (Keras keeps 0.9 of the old statistics).
+_BN_EPS, _BN_MOMENTUM = 1e-5, 0.1
+
+
 def conv_encoder(shape, channels, out_dim: int, leak: float = 0.0) -> nn.Sequential:
     """(B, h*w) -> (B, out_dim): two stride-2 convolutions (h -> h/4), then a linear layer."""
     c1, c2, h4, w4 = _sizes(shape, channels, "conv_encoder")
@@ -37,13 +42,23 @@ def conv_encoder(shape, channels, out_dim: int, leak: float = 0.0) -> nn.Sequent
     )
 
 
-def conv_decoder(shape, channels, in_dim: int, sigmoid: bool = False) -> nn.Sequential:
-    """(B, in_dim) -> (B, h*w): a linear layer to (c2, h/4, w/4), two transposed convolutions."""
+def conv_decoder(shape, channels, in_dim: int, sigmoid: bool = False,
+                 batch_norm: bool = False) -> nn.Sequential:
+    """(B, in_dim) -> (B, h*w): a linear layer to (c2, h/4, w/4), two transposed convolutions.
+
+    With `batch_norm`, BatchNorm before each ReLU: per unit after the linear layer, per
+    channel after the first transposed convolution, as in Radford et al.'s (2016) MNIST
+    DCGAN (ConvGAN's generator)."""
     c1, c2, h4, w4 = _sizes(shape, channels, "conv_decoder")
+
+    def norm(kind, n: int) -> list:
+        return [kind(n, eps=_BN_EPS, momentum=_BN_MOMENTUM)] if batch_norm else []
+
     layers = [
-        nn.Linear(in_dim, c2 * h4 * w4), nn.ReLU(),
+        nn.Linear(in_dim, c2 * h4 * w4), *norm(nn.BatchNorm1d, c2 * h4 * w4), nn.ReLU(),
         nn.Unflatten(1, (c2, h4, w4)),
-        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), *norm(nn.BatchNorm2d, c1),
+        nn.ReLU(),
         nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),
         nn.Flatten(),
     ]
@@ -96,30 +111,6 @@ class ConvVAE(VAE):
         _glorot_init(self.encoder, self.decoder)
 
 
-# BatchNorm as in vaebook.tensorflow.conv: PyTorch's momentum 0.1 weighs the new batch
-# as Keras' momentum 0.9 does (Keras keeps 0.9 of the old statistics).
-_BN_EPS, _BN_MOMENTUM = 1e-5, 0.1
-
-
-def _generator(shape, channels, noise_dim: int, batch_norm: bool) -> nn.Sequential:
-    """ConvGAN's generator: conv_decoder's layers ending in a sigmoid; with `batch_norm`,
-    BatchNorm before the ReLUs, after the linear layer (per unit) and after the first
-    transposed convolution (per channel), as in Radford et al.'s (2016) MNIST DCGAN."""
-    if not batch_norm:
-        return conv_decoder(shape, channels, noise_dim, sigmoid=True)
-    c1, c2, h4, w4 = _sizes(shape, channels, "ConvGAN")
-    return nn.Sequential(
-        nn.Linear(noise_dim, c2 * h4 * w4),
-        nn.BatchNorm1d(c2 * h4 * w4, eps=_BN_EPS, momentum=_BN_MOMENTUM), nn.ReLU(),
-        nn.Unflatten(1, (c2, h4, w4)),
-        nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),
-        nn.BatchNorm2d(c1, eps=_BN_EPS, momentum=_BN_MOMENTUM), nn.ReLU(),
-        nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),
-        nn.Flatten(),
-        nn.Sigmoid(),
-    )
-
-
 @documented("ConvGAN")
 class ConvGAN(GAN):
     def __init__(self, input_dim=(28, 28), noise_dim=32, channels=(32, 64),
@@ -130,6 +121,6 @@ class ConvGAN(GAN):
         super().__init__(input_dim, noise_dim, ())
 
     def _build(self) -> None:
-        self.generator = _generator(self.data_shape, self.channels, self.noise_dim,
-                                    self.batch_norm)
+        self.generator = conv_decoder(self.data_shape, self.channels, self.noise_dim,
+                                      sigmoid=True, batch_norm=self.batch_norm)
         self.discriminator = conv_encoder(self.data_shape, self.channels, 1, leak=_LEAK)
